@@ -1,0 +1,42 @@
+"""Exceptions raised by rcsim_env, one per kind of bad input, so callers can catch them precisely."""
+
+from __future__ import annotations
+
+
+class RCSimError(Exception):
+    """Base class of every error rcsim_env raises on purpose."""
+
+
+class InvalidSentenceError(RCSimError, ValueError):
+    """A sentence is not a string, is empty, or holds only whitespace."""
+
+
+class DataFormatError(RCSimError, ValueError):
+    """A data file has a malformed line; the message names the file and the 1-based line number."""
+
+    def __init__(self, path: object, line: int | None, problem: str) -> None:
+        where = f"{path}:{line}" if line is not None else f"{path}"
+        super().__init__(f"{where}: {problem}")
+        self.path = path
+        self.line = line
+        self.problem = problem
+
+
+class DataNotFoundError(RCSimError, FileNotFoundError):
+    """A data set is in none of the searched data directories; the message lists them and how to get it."""
+
+
+class ModelNotFoundError(RCSimError, OSError):
+    """No encoder checkpoint could be loaded; the message says what to install or pass."""
+
+
+class InvalidLabelError(RCSimError, ValueError):
+    """An oracle label is not a finite number in [0, 5]."""
+
+
+class InvalidActionError(RCSimError, ValueError):
+    """An action is NaN, infinite, out of range or of the wrong shape."""
+
+
+class LabelBudgetExhaustedError(RCSimError, RuntimeError):
+    """The environment's label budget is spent: no more oracle queries are allowed."""
