@@ -1,0 +1,5 @@
+"""Gymnasium environments of rcsim."""
+
+from rcsim_env.envs.similarity import SentenceSimilarityEnv, action_to_score, score_to_action
+
+__all__ = ["SentenceSimilarityEnv", "action_to_score", "score_to_action"]

@@ -1,0 +1,346 @@
+"""``RCSim/SentenceSimilarity-v0``: judge how similar two sentences are, rewarded by an oracle."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from rcsim_env.data.pairs import ScoredPair, coerce_pair
+from rcsim_env.encoders.sentence_encoder import SentenceEncoder, load_tokenizer
+from rcsim_env.envs.observations import EmbeddingObserver, TextObserver, TokenObserver
+from rcsim_env.errors import InvalidActionError, LabelBudgetExhaustedError, RCSimError
+from rcsim_env.oracles.base import Oracle, checked_judgement
+from rcsim_env.oracles.dataset import DatasetOracle
+from rcsim_env.oracles.noise import AnnotatorNoise
+from rcsim_env.rewards import RewardFn, checked_reward, get_reward_fn
+from rcsim_env.validation import MAX_SCORE
+
+OBSERVATION_MODES = ("text", "tokens", "embedding")
+RESET_OPTIONS = ("pair_ids",)
+NOISE_PRESETS = {"mild": AnnotatorNoise.mild, "exact": AnnotatorNoise.exact, "paper": AnnotatorNoise.paper}
+_ACTION_TOLERANCE = 1e-6
+
+
+class EpisodeStateError(RCSimError, RuntimeError):
+    """``step`` was called before ``reset`` or after the episode ended."""
+
+
+def action_to_score(action: object, clip: bool = False) -> float:
+    """Map an action in [-1, 1] (a number or an array of shape (1,)) linearly to a score in [0, 5].
+
+    NaN, infinities, strings, booleans and other shapes raise :class:`InvalidActionError`.
+    Values outside [-1, 1] (beyond a 1e-6 float tolerance) raise too, unless ``clip``.
+    """
+    if action is None or isinstance(action, (str, bytes, bool, np.bool_)):
+        raise InvalidActionError(f"action must be a number in [-1, 1] or an array of shape (1,), got {action!r:.40}")
+    try:
+        array = np.asarray(action, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InvalidActionError(f"action must be numeric with shape (1,), got {type(action).__name__}") from exc
+    if array.shape not in ((), (1,)):
+        raise InvalidActionError(f"action must have shape (1,), got shape {array.shape}")
+    value = float(array.reshape(-1)[0])
+    if not math.isfinite(value):
+        raise InvalidActionError(f"action is {value}; it must be a finite number in [-1, 1]")
+    if not -1.0 - _ACTION_TOLERANCE <= value <= 1.0 + _ACTION_TOLERANCE and not clip:
+        raise InvalidActionError(f"action {value} is outside [-1, 1]; pass clip_actions=True to clip instead")
+    return (min(max(value, -1.0), 1.0) + 1.0) * MAX_SCORE / 2.0
+
+
+def score_to_action(score: float) -> np.ndarray:
+    """The inverse of :func:`action_to_score`: a 0-5 score as a float32 action of shape (1,)."""
+    return np.array([score * 2.0 / MAX_SCORE - 1.0], dtype=np.float32)
+
+
+class SentenceSimilarityEnv(gym.Env):
+    """Show two sentences; the agent answers how similar they are; an oracle's judgement sets the reward.
+
+    ## Action space
+    ``Box(-1, 1, (1,), float32)``, mapped linearly to a similarity score in [0, 5]
+    (-1 -> 0, 0 -> 2.5, 1 -> 5). NaN, infinite, wrongly shaped or out-of-range actions
+    raise :class:`~rcsim_env.errors.InvalidActionError` (``clip_actions=True`` clips
+    out-of-range values instead).
+
+    ## Observation space (``observation=``)
+    - ``"text"``: ``Dict(sentence_a=Text, sentence_b=Text)``, the raw sentences;
+    - ``"tokens"``: ``Dict`` of int64 ``Box``es ``input_ids_a``, ``attention_mask_a``,
+      ``input_ids_b``, ``attention_mask_b`` of length ``token_length`` (padded, truncated);
+    - ``"embedding"``: float32 ``Box(-1, 1, (2 * dim,))``, the two unit-length sentence
+      embeddings concatenated (their dot product is the encoder's cosine).
+
+    ## Rewards (``reward=``)
+    ``"squared"`` (default) -(x - x0)^2, ``"absolute"`` -|x - x0|, ``"paper"``
+    1 - 100 (x - x0)^2 with negative values divided by 10, on the 0-1 scale (score / 5);
+    or any callable ``f(agent_score, oracle_score) -> float`` on the 0-5 scale. When the
+    oracle skips a pair the reward is ``skip_reward`` (default 0.0) and
+    ``info["skipped"]`` is True: learners should drop such transitions.
+
+    ## Pairs, episodes and the label budget
+    Pairs are drawn without replacement from the pool (default: STS-B train) in a
+    random order that is reshuffled at each pass and at every seeded reset. An episode
+    shows ``episode_length`` pairs and ends by truncation (``terminated`` is always
+    False: no pair is terminal). Each ``step`` queries the oracle once; queries are
+    counted across episodes against ``label_budget`` (None: unlimited). The step that
+    spends the last label truncates the episode with ``info["budget_exhausted"]``;
+    a later ``step`` raises :class:`~rcsim_env.errors.LabelBudgetExhaustedError`.
+    A ``reset`` without a seed continues with the next pair not yet judged.
+
+    ## Info
+    ``step``: ``oracle_score`` (NaN when skipped), ``gold_score`` (NaN when the pool
+    has none), ``agent_score``, ``pair_id``, ``skipped``, ``episode_queries``,
+    ``budget_exhausted``. ``reset``: ``pair_id``, ``queries_used`` and ``budget_left``
+    (lifetime totals, also the attributes ``queries_used`` and ``budget_left``; they are
+    kept out of step infos so that a seeded reset reproduces a step exactly, as
+    Gymnasium's determinism check requires).
+
+    ## Reset options
+    ``{"pair_ids": [...]}`` serves exactly those pairs (by ``pair_id``) as the next
+    episode. Unknown options raise ``ValueError``.
+
+    ## Randomness
+    Pair order and simulated label noise come from ``self.np_random`` only; a human
+    oracle is nondeterministic, whatever the seed.
+
+    Args:
+        pairs: the pool: ``ScoredPair``s, ``(a, b[, score])`` tuples or dicts; default STS-B ``split``.
+        oracle: the judge (see :class:`~rcsim_env.oracles.Oracle`); default a
+            :class:`~rcsim_env.oracles.DatasetOracle` over the pool with ``noise``.
+        observation: ``"text"``, ``"tokens"`` or ``"embedding"``.
+        reward: a name from :data:`rcsim_env.rewards.REWARD_FUNCTIONS` or a callable.
+        episode_length: pairs per episode (>= 1).
+        label_budget: total oracle queries allowed over the env's life (None: unlimited).
+        encoder: a :class:`SentenceEncoder` or a model name/path for the token and
+            embedding modes (default: the bundled all-MiniLM-L6-v2).
+        token_length: tokens per sentence in ``"tokens"`` mode.
+        noise: the default oracle's annotator model, or a preset name ``"mild"`` (default),
+            ``"exact"`` or ``"paper"``.
+        clip_actions: clip out-of-range actions instead of raising.
+        skip_reward: the reward when the oracle skips.
+        data_dir: where to look for STS-B when ``pairs`` is None.
+        split: the STS-B split for the default pool.
+        precompute: in embedding mode, encode the whole pool at construction.
+        render_mode: ``"ansi"`` (render returns text) or ``"human"`` (render prints it).
+    """
+
+    metadata = {"render_modes": ["ansi", "human"], "render_fps": 4}
+
+    def __init__(
+        self,
+        pairs: Sequence[ScoredPair | tuple | dict] | None = None,
+        oracle: Oracle | None = None,
+        observation: str = "text",
+        reward: str | RewardFn = "squared",
+        episode_length: int = 10,
+        label_budget: int | None = None,
+        encoder: SentenceEncoder | str | os.PathLike[str] | None = None,
+        token_length: int = 128,
+        noise: AnnotatorNoise | str | None = None,
+        clip_actions: bool = False,
+        skip_reward: float = 0.0,
+        data_dir: str | os.PathLike[str] | None = None,
+        split: str = "train",
+        precompute: bool = False,
+        render_mode: str | None = None,
+    ):
+        if observation not in OBSERVATION_MODES:
+            raise ValueError(f"observation must be one of {OBSERVATION_MODES}, got {observation!r}")
+        if int(episode_length) < 1:
+            raise ValueError(f"episode_length must be at least 1, got {episode_length}")
+        if label_budget is not None and int(label_budget) < 0:
+            raise ValueError(f"label_budget must be >= 0 or None, got {label_budget}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}")
+        if not math.isfinite(float(skip_reward)):
+            raise ValueError(f"skip_reward must be finite, got {skip_reward}")
+
+        self.pairs = self._build_pool(pairs, data_dir, split)
+        self._index_of = {pair.pair_id: i for i, pair in enumerate(self.pairs)}
+        self.oracle = oracle if oracle is not None else DatasetOracle(self.pairs, _noise_model(noise))
+        if not callable(getattr(self.oracle, "judge", None)):
+            raise TypeError(f"oracle must have a judge(sentence_a, sentence_b, rng=...) method, got {self.oracle!r}")
+        self.reward_fn: RewardFn = get_reward_fn(reward)
+        self.observation_mode = observation
+        self.episode_length = int(episode_length)
+        self.label_budget = None if label_budget is None else int(label_budget)
+        self.clip_actions = bool(clip_actions)
+        self.skip_reward = float(skip_reward)
+        self.render_mode = render_mode
+
+        self.observer = self._build_observer(observation, encoder, token_length)
+        if precompute and isinstance(self.observer, EmbeddingObserver):
+            self.observer.precompute(show_progress=True)
+        self.observation_space = self.observer.space
+        self.action_space = spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32)
+
+        self.queries_used = 0
+        self._order: np.ndarray | None = None
+        self._cursor = 0
+        self._episode_pairs: list[int] | None = None
+        self._step_in_episode = 0
+        self._episode_queries = 0
+        self._active = False
+        self._last: dict[str, Any] | None = None
+
+    # ----------------------------------------------------------------- construction
+    @staticmethod
+    def _build_pool(pairs, data_dir, split) -> list[ScoredPair]:
+        if pairs is None:
+            from rcsim_env.data.loaders import load_stsb
+
+            pairs = load_stsb(split, data_dir=data_dir)
+        pool = [coerce_pair(item, i) for i, item in enumerate(pairs)]
+        if not pool:
+            raise ValueError("the pair pool is empty; pass at least one sentence pair")
+        ids = [pair.pair_id for pair in pool]
+        if len(set(ids)) != len(ids):
+            pool = [ScoredPair(p.sentence_a, p.sentence_b, p.score, f"{p.pair_id}#{i}") for i, p in enumerate(pool)]
+        return pool
+
+    def _build_observer(self, mode: str, encoder, token_length: int):
+        if mode == "text":
+            return TextObserver(self.pairs)
+        if mode == "tokens":
+            tokenizer = encoder.tokenizer if isinstance(encoder, SentenceEncoder) else load_tokenizer(encoder)
+            return TokenObserver(self.pairs, tokenizer, token_length)
+        model = encoder if isinstance(encoder, SentenceEncoder) else SentenceEncoder.from_pretrained(encoder)
+        return EmbeddingObserver(self.pairs, model)
+
+    # ----------------------------------------------------------------- pair stream
+    @property
+    def budget_left(self) -> int | None:
+        """Oracle queries still allowed (None: unlimited)."""
+        return None if self.label_budget is None else max(self.label_budget - self.queries_used, 0)
+
+    def _new_pass(self) -> None:
+        self._order = self.np_random.permutation(len(self.pairs))
+        self._cursor = 0
+
+    def _current_index(self) -> int:
+        if self._episode_pairs is not None and self._step_in_episode < len(self._episode_pairs):
+            return self._episode_pairs[self._step_in_episode]
+        assert self._order is not None
+        return int(self._order[self._cursor])
+
+    def _upcoming(self) -> Sequence[int]:
+        if self._episode_pairs is not None:
+            return self._episode_pairs[self._step_in_episode :]
+        assert self._order is not None
+        return self._order[self._cursor :].tolist()
+
+    def _observe(self):
+        return self.observer.observe(self._current_index(), self._upcoming())
+
+    # ----------------------------------------------------------------- Gymnasium API
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        """Start an episode; returns ``(observation, info)``. See the class docstring for ``options``."""
+        super().reset(seed=seed)
+        options = dict(options or {})
+        unknown = sorted(set(options) - set(RESET_OPTIONS))
+        if unknown:
+            raise ValueError(f"unknown reset option(s) {unknown}; accepted: {list(RESET_OPTIONS)}")
+        if seed is not None or self._order is None:
+            self._new_pass()
+        self._episode_pairs = self._resolve_pair_ids(options["pair_ids"]) if "pair_ids" in options else None
+        self._step_in_episode = 0
+        self._episode_queries = 0
+        self._active = True
+        self._last = None
+        observation = self._observe()
+        info = {
+            "pair_id": self.pairs[self._current_index()].pair_id,
+            "queries_used": self.queries_used,
+            "budget_left": self.budget_left,
+        }
+        return observation, info
+
+    def _resolve_pair_ids(self, pair_ids: Sequence[str]) -> list[int]:
+        if isinstance(pair_ids, str) or not pair_ids:
+            raise ValueError("reset option pair_ids must be a non-empty list of pair ids")
+        missing = [pid for pid in pair_ids if pid not in self._index_of]
+        if missing:
+            raise ValueError(f"reset option pair_ids names pairs not in the pool: {missing[:5]}")
+        return [self._index_of[pid] for pid in pair_ids]
+
+    def step(self, action):
+        """Judge the current pair; returns ``(observation, reward, terminated, truncated, info)``."""
+        if not self._active:
+            when = "before reset()" if self._order is None else "after the episode ended"
+            raise EpisodeStateError(f"step() called {when}; call reset() first")
+        agent_score = action_to_score(action, clip=self.clip_actions)
+        if self.budget_left == 0:
+            raise LabelBudgetExhaustedError(
+                f"the label budget of {self.label_budget} oracle queries is spent; "
+                "create the environment with a larger label_budget to ask for more labels"
+            )
+        index = self._current_index()
+        pair = self.pairs[index]
+        label = checked_judgement(self.oracle.judge(pair.sentence_a, pair.sentence_b, rng=self.np_random), self.oracle)
+        self.queries_used += 1
+        self._episode_queries += 1
+        reward = self.skip_reward if label is None else checked_reward(self.reward_fn, agent_score, label)
+
+        self._step_in_episode += 1
+        if self._episode_pairs is None:
+            self._cursor += 1
+            if self._cursor == len(self.pairs):
+                self._new_pass()
+            episode_over = self._step_in_episode >= self.episode_length
+        else:
+            episode_over = self._step_in_episode >= len(self._episode_pairs)
+        budget_exhausted = self.budget_left == 0
+        truncated = episode_over or budget_exhausted
+        self._active = not truncated
+        if truncated:
+            self._episode_pairs = None
+
+        info = {
+            "pair_id": pair.pair_id,
+            "agent_score": agent_score,
+            "oracle_score": math.nan if label is None else label,
+            "gold_score": math.nan if pair.score is None else float(pair.score),
+            "skipped": label is None,
+            "episode_queries": self._episode_queries,
+            "budget_exhausted": budget_exhausted,
+        }
+        self._last = {"pair": pair, **info, "reward": reward}
+        return self._observe(), float(reward), False, truncated, info
+
+    def render(self) -> str | None:
+        """``"ansi"``: return the current pair and the last judgement as text; ``"human"``: print it."""
+        if self.render_mode is None:
+            gym.logger.warn("render() called with render_mode=None; pass render_mode='ansi' or 'human'")
+            return None
+        lines = []
+        if self._order is not None:
+            pair = self.pairs[self._current_index()]
+            lines += [f"pair {pair.pair_id}", f"  A: {pair.sentence_a}", f"  B: {pair.sentence_b}"]
+        if self._last is not None:
+            last = self._last
+            oracle = "skipped" if last["skipped"] else f"{last['oracle_score']:.2f}"
+            lines.append(
+                f"last: pair {last['pair_id']} agent {last['agent_score']:.2f} oracle {oracle} reward {last['reward']:.3f}"
+            )
+        lines.append(f"queries used {self.queries_used}" + ("" if self.label_budget is None else f"/{self.label_budget}"))
+        text = "\n".join(lines)
+        if self.render_mode == "human":
+            print(text)
+            return None
+        return text
+
+
+def _noise_model(noise: AnnotatorNoise | str | None) -> AnnotatorNoise:
+    if noise is None:
+        return AnnotatorNoise.mild()
+    if isinstance(noise, AnnotatorNoise):
+        return noise
+    if noise in NOISE_PRESETS:
+        return NOISE_PRESETS[noise]()
+    raise ValueError(f"noise must be an AnnotatorNoise or one of {sorted(NOISE_PRESETS)}, got {noise!r}")
+
+
