@@ -42,11 +42,13 @@ REWARD_FUNCTIONS: dict[str, RewardFn] = {
 
 
 def get_reward_fn(reward: str | RewardFn) -> RewardFn:
-    """Return the reward function named ``reward`` (see :data:`REWARD_FUNCTIONS`), or ``reward`` if callable."""
+    """Return the reward function named ``reward`` (see :data:`REWARD_FUNCTIONS`), or a callable as is."""
     if callable(reward):
         return reward
     if reward not in REWARD_FUNCTIONS:
-        raise ValueError(f"unknown reward {reward!r}; choose one of {sorted(REWARD_FUNCTIONS)} or pass a callable")
+        raise ValueError(
+            f"unknown reward {reward!r}; choose one of {sorted(REWARD_FUNCTIONS)} or pass a callable"
+        )
     return REWARD_FUNCTIONS[reward]
 
 
@@ -59,5 +61,8 @@ def checked_reward(reward_fn: RewardFn, agent_score: float, oracle_score: float)
         result = math.nan
     if not math.isfinite(result) or isinstance(value, bool):
         name = getattr(reward_fn, "__name__", repr(reward_fn))
-        raise ValueError(f"reward function {name} returned {value!r} for ({agent_score}, {oracle_score}); need a finite float")
+        raise ValueError(
+            f"reward function {name} returned {value!r} for ({agent_score}, {oracle_score}); "
+            "need a finite float"
+        )
     return result

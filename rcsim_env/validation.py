@@ -32,7 +32,9 @@ def validate_score(score: object, where: str = "label") -> float:
     :class:`InvalidLabelError` naming ``where``.
     """
     if isinstance(score, bool) or not isinstance(score, numbers.Real):
-        raise InvalidLabelError(f"{where} must be a number in [0, 5], got {type(score).__name__}: {score!r:.80}")
+        raise InvalidLabelError(
+            f"{where} must be a number in [0, 5], got {type(score).__name__}: {score!r:.80}"
+        )
     value = float(score)
     if math.isnan(value):
         raise InvalidLabelError(f"{where} is NaN; a label must be a number in [0, 5]")

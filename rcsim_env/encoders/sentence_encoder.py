@@ -1,4 +1,4 @@
-"""The sentence encoder (the paper's PerceptualBERT): a BERT-family model with attention-masked mean pooling."""
+"""The sentence encoder (the paper's PerceptualBERT): a BERT-family model, attention-masked mean pooling."""
 
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ class SentenceEncoder(nn.Module):
         return int(self.model.config.hidden_size)
 
     def tokenize(self, sentences: Sequence[str]) -> dict[str, torch.Tensor]:
-        """Tokenize, pad to the longest sentence and truncate to ``max_length``; tensors are on :attr:`device`."""
+        """Tokenize, pad to the longest sentence, truncate to ``max_length``; tensors on :attr:`device`."""
         batch = self.tokenizer(
             _check_sentences(sentences),
             padding=True,
@@ -121,7 +121,9 @@ class SentenceEncoder(nn.Module):
         )
         return {key: value.to(self.device) for key, value in batch.items()}
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, **extra: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, **extra: torch.Tensor
+    ) -> torch.Tensor:
         """Return (batch, dim) mean-pooled sentence embeddings for a tokenized batch (gradients flow)."""
         output = self.model(input_ids=input_ids, attention_mask=attention_mask, **extra)
         return mean_pool(output.last_hidden_state, attention_mask)
@@ -168,10 +170,14 @@ class SentenceEncoder(nn.Module):
                 out[index] = embeddings.cpu().numpy()
         return out
 
-    def similarity(self, sentences_a: Sequence[str], sentences_b: Sequence[str], batch_size: int = 64) -> np.ndarray:
+    def similarity(
+        self, sentences_a: Sequence[str], sentences_b: Sequence[str], batch_size: int = 64
+    ) -> np.ndarray:
         """Cosine similarity of each pair ``(sentences_a[i], sentences_b[i])``; returns a float32 array."""
         if len(sentences_a) != len(sentences_b):
-            raise ValueError(f"got {len(sentences_a)} first sentences but {len(sentences_b)} second sentences")
+            raise ValueError(
+                f"got {len(sentences_a)} first sentences but {len(sentences_b)} second sentences"
+            )
         embeddings = self.encode(list(sentences_a) + list(sentences_b), batch_size=batch_size, normalize=True)
         n = len(sentences_a)
         return np.sum(embeddings[:n] * embeddings[n:], axis=1)
@@ -201,13 +207,17 @@ class SentenceEncoder(nn.Module):
         (folder / "1_Pooling").mkdir(exist_ok=True)
         _write_json(folder / "1_Pooling" / "config.json", pooling)
         _write_json(folder / "modules.json", modules)
-        _write_json(folder / "sentence_bert_config.json", {"max_seq_length": self.max_length, "do_lower_case": False})
-        _write_json(folder / "config_sentence_transformers.json", {"similarity_fn_name": "cosine", "rcsim": True})
+        _write_json(
+            folder / "sentence_bert_config.json", {"max_seq_length": self.max_length, "do_lower_case": False}
+        )
+        _write_json(
+            folder / "config_sentence_transformers.json", {"similarity_fn_name": "cosine", "rcsim": True}
+        )
         return folder
 
 
 def load_tokenizer(name_or_path: str | os.PathLike[str] | None = None):
-    """Load only the tokenizer of an encoder (same name resolution and errors as :meth:`SentenceEncoder.from_pretrained`)."""
+    """Load only an encoder's tokenizer (names and errors as :meth:`SentenceEncoder.from_pretrained`)."""
     from transformers import AutoTokenizer
 
     return _load_or_explain(AutoTokenizer, resolve_model_name(name_or_path))

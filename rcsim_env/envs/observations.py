@@ -28,7 +28,9 @@ class TextObserver:
         self.pairs = pairs
         sentences = [s for p in pairs for s in (p.sentence_a, p.sentence_b)]
         charset = set(string.printable) | {c for s in sentences for c in s}
-        text = spaces.Text(min_length=1, max_length=max(len(s) for s in sentences), charset=frozenset(charset))
+        text = spaces.Text(
+            min_length=1, max_length=max(len(s) for s in sentences), charset=frozenset(charset)
+        )
         self.space = spaces.Dict({"sentence_a": text, "sentence_b": text})
 
     def observe(self, index: int, upcoming: Sequence[int] = ()) -> dict[str, str]:
@@ -69,7 +71,12 @@ class TokenObserver:
         )
         ids = batch["input_ids"].astype(np.int64)
         mask = batch["attention_mask"].astype(np.int64)
-        return {"input_ids_a": ids[0], "attention_mask_a": mask[0], "input_ids_b": ids[1], "attention_mask_b": mask[1]}
+        return {
+            "input_ids_a": ids[0],
+            "attention_mask_a": mask[0],
+            "input_ids_b": ids[1],
+            "attention_mask_b": mask[1],
+        }
 
 
 class EmbeddingObserver:
@@ -81,7 +88,13 @@ class EmbeddingObserver:
     pool costs about as much as encoding it in one batched call.
     """
 
-    def __init__(self, pairs: Sequence[ScoredPair], encoder: SentenceEncoder, chunk_size: int = 512, batch_size: int = 64):
+    def __init__(
+        self,
+        pairs: Sequence[ScoredPair],
+        encoder: SentenceEncoder,
+        chunk_size: int = 512,
+        batch_size: int = 64,
+    ):
         if chunk_size < 1:
             raise ValueError(f"chunk_size must be positive, got {chunk_size}")
         self.pairs = pairs
@@ -101,13 +114,15 @@ class EmbeddingObserver:
         if not indices:
             return
         sentences = [self.pairs[i].sentence_a for i in indices] + [self.pairs[i].sentence_b for i in indices]
-        vectors = self.encoder.encode(sentences, batch_size=self.batch_size, normalize=True, show_progress=show_progress)
+        vectors = self.encoder.encode(
+            sentences, batch_size=self.batch_size, normalize=True, show_progress=show_progress
+        )
         n = len(indices)
         self._cache[indices] = np.clip(np.concatenate([vectors[:n], vectors[n:]], axis=1), -1.0, 1.0)
         self._cached[indices] = True
 
     def observe(self, index: int, upcoming: Sequence[int] = ()) -> np.ndarray:
-        """The pair's normalized embeddings, concatenated; encodes a chunk of ``upcoming`` pairs when needed."""
+        """The pair's unit embeddings, concatenated; encodes a chunk of ``upcoming`` pairs when needed."""
         if not self._cached[index]:
             chunk = [index] + [i for i in dict.fromkeys(upcoming) if i != index and not self._cached[i]]
             self._encode(chunk[: self.chunk_size])

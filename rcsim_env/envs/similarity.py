@@ -38,11 +38,15 @@ def action_to_score(action: object, clip: bool = False) -> float:
     Values outside [-1, 1] (beyond a 1e-6 float tolerance) raise too, unless ``clip``.
     """
     if action is None or isinstance(action, (str, bytes, bool, np.bool_)):
-        raise InvalidActionError(f"action must be a number in [-1, 1] or an array of shape (1,), got {action!r:.40}")
+        raise InvalidActionError(
+            f"action must be a number in [-1, 1] or an array of shape (1,), got {action!r:.40}"
+        )
     try:
         array = np.asarray(action, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise InvalidActionError(f"action must be numeric with shape (1,), got {type(action).__name__}") from exc
+        raise InvalidActionError(
+            f"action must be numeric with shape (1,), got {type(action).__name__}"
+        ) from exc
     if array.shape not in ((), (1,)):
         raise InvalidActionError(f"action must have shape (1,), got shape {array.shape}")
     value = float(array.reshape(-1)[0])
@@ -155,7 +159,9 @@ class SentenceSimilarityEnv(gym.Env):
         if label_budget is not None and int(label_budget) < 0:
             raise ValueError(f"label_budget must be >= 0 or None, got {label_budget}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}")
+            raise ValueError(
+                f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}"
+            )
         if not math.isfinite(float(skip_reward)):
             raise ValueError(f"skip_reward must be finite, got {skip_reward}")
 
@@ -163,7 +169,9 @@ class SentenceSimilarityEnv(gym.Env):
         self._index_of = {pair.pair_id: i for i, pair in enumerate(self.pairs)}
         self.oracle = oracle if oracle is not None else DatasetOracle(self.pairs, _noise_model(noise))
         if not callable(getattr(self.oracle, "judge", None)):
-            raise TypeError(f"oracle must have a judge(sentence_a, sentence_b, rng=...) method, got {self.oracle!r}")
+            raise TypeError(
+                f"oracle must have a judge(sentence_a, sentence_b, rng=...) method, got {self.oracle!r}"
+            )
         self.reward_fn: RewardFn = get_reward_fn(reward)
         self.observation_mode = observation
         self.episode_length = int(episode_length)
@@ -199,7 +207,10 @@ class SentenceSimilarityEnv(gym.Env):
             raise ValueError("the pair pool is empty; pass at least one sentence pair")
         ids = [pair.pair_id for pair in pool]
         if len(set(ids)) != len(ids):
-            pool = [ScoredPair(p.sentence_a, p.sentence_b, p.score, f"{p.pair_id}#{i}") for i, p in enumerate(pool)]
+            pool = [
+                ScoredPair(p.sentence_a, p.sentence_b, p.score, f"{p.pair_id}#{i}")
+                for i, p in enumerate(pool)
+            ]
         return pool
 
     def _build_observer(self, mode: str, encoder, token_length: int):
@@ -280,7 +291,9 @@ class SentenceSimilarityEnv(gym.Env):
             )
         index = self._current_index()
         pair = self.pairs[index]
-        label = checked_judgement(self.oracle.judge(pair.sentence_a, pair.sentence_b, rng=self.np_random), self.oracle)
+        label = checked_judgement(
+            self.oracle.judge(pair.sentence_a, pair.sentence_b, rng=self.np_random), self.oracle
+        )
         self.queries_used += 1
         self._episode_queries += 1
         reward = self.skip_reward if label is None else checked_reward(self.reward_fn, agent_score, label)
@@ -324,9 +337,13 @@ class SentenceSimilarityEnv(gym.Env):
             last = self._last
             oracle = "skipped" if last["skipped"] else f"{last['oracle_score']:.2f}"
             lines.append(
-                f"last: pair {last['pair_id']} agent {last['agent_score']:.2f} oracle {oracle} reward {last['reward']:.3f}"
+                f"last: pair {last['pair_id']} agent {last['agent_score']:.2f} "
+                f"oracle {oracle} reward {last['reward']:.3f}"
             )
-        lines.append(f"queries used {self.queries_used}" + ("" if self.label_budget is None else f"/{self.label_budget}"))
+        lines.append(
+            f"queries used {self.queries_used}"
+            + ("" if self.label_budget is None else f"/{self.label_budget}")
+        )
         text = "\n".join(lines)
         if self.render_mode == "human":
             print(text)
@@ -342,5 +359,3 @@ def _noise_model(noise: AnnotatorNoise | str | None) -> AnnotatorNoise:
     if noise in NOISE_PRESETS:
         return NOISE_PRESETS[noise]()
     raise ValueError(f"noise must be an AnnotatorNoise or one of {sorted(NOISE_PRESETS)}, got {noise!r}")
-
-

@@ -29,7 +29,9 @@ class Oracle(Protocol):
 
     nondeterministic: bool
 
-    def judge(self, sentence_a: str, sentence_b: str, *, rng: np.random.Generator | None = None) -> float | None:
+    def judge(
+        self, sentence_a: str, sentence_b: str, *, rng: np.random.Generator | None = None
+    ) -> float | None:
         """Return the judged similarity in [0, 5], or ``None`` for a skip."""
         ...
 

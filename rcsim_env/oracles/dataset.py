@@ -26,13 +26,17 @@ class DatasetOracle:
 
     nondeterministic = False
 
-    def __init__(self, pairs: Iterable[ScoredPair], noise: AnnotatorNoise | None = None, seed: int | None = None):
+    def __init__(
+        self, pairs: Iterable[ScoredPair], noise: AnnotatorNoise | None = None, seed: int | None = None
+    ):
         self.noise = noise if noise is not None else AnnotatorNoise.mild()
         self._rng = np.random.default_rng(seed)
         sums: dict[tuple[str, str], list[float]] = {}
         for pair in pairs:
             if pair.score is None:
-                raise InvalidLabelError(f"pair {pair.pair_id} has no gold score; a DatasetOracle needs labelled pairs")
+                raise InvalidLabelError(
+                    f"pair {pair.pair_id} has no gold score; a DatasetOracle needs labelled pairs"
+                )
             score = validate_score(pair.score, f"gold score of pair {pair.pair_id}")
             sums.setdefault((pair.sentence_a, pair.sentence_b), []).append(score)
         if not sums:
@@ -49,6 +53,8 @@ class DatasetOracle:
                 return self._gold[key]
         raise UnknownPairError(f"no gold label for the pair ({sentence_a!r:.60}, {sentence_b!r:.60})")
 
-    def judge(self, sentence_a: str, sentence_b: str, *, rng: np.random.Generator | None = None) -> float | None:
+    def judge(
+        self, sentence_a: str, sentence_b: str, *, rng: np.random.Generator | None = None
+    ) -> float | None:
         """One simulated judgement in [0, 5] (``None`` for a simulated skip)."""
         return self.noise.apply(self.gold(sentence_a, sentence_b), rng if rng is not None else self._rng)

@@ -52,7 +52,7 @@ class AnnotatorNoise:
 
     @classmethod
     def mild(cls) -> AnnotatorNoise:
-        """A careful annotator: sigma 0.5, 2% random clicks, six-point rounding (Pearson about 0.9 with gold)."""
+        """A careful annotator: sigma 0.5, 2% random clicks, six-point rounding (Pearson ~0.9 with gold)."""
         return cls(sigma=0.5, random_answer_rate=0.02, levels="six")
 
     @classmethod

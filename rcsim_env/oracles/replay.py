@@ -42,7 +42,7 @@ class ReplayOracle:
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str], **kwargs) -> ReplayOracle:
-        """Load labels from a ``.jsonl``, ``.csv`` or ``.tsv`` file with columns sentence_a, sentence_b, score."""
+        """Load labels from a ``.jsonl``, ``.csv`` or ``.tsv`` file (sentence_a, sentence_b, score)."""
         from rcsim_env.data.loaders import load_pairs_file
 
         return cls(load_pairs_file(path), **kwargs)
@@ -50,12 +50,16 @@ class ReplayOracle:
     def __len__(self) -> int:
         return sum(len(scores) for scores in self._labels.values())
 
-    def judge(self, sentence_a: str, sentence_b: str, *, rng: np.random.Generator | None = None) -> float | None:
+    def judge(
+        self, sentence_a: str, sentence_b: str, *, rng: np.random.Generator | None = None
+    ) -> float | None:
         """A stored label for the pair, or ``None`` (``on_missing="skip"``) when there is none."""
         scores = self._labels.get((sentence_a, sentence_b)) or self._labels.get((sentence_b, sentence_a))
         if not scores:
             if self.on_missing == "error":
-                raise UnknownPairError(f"no stored label for the pair ({sentence_a!r:.60}, {sentence_b!r:.60})")
+                raise UnknownPairError(
+                    f"no stored label for the pair ({sentence_a!r:.60}, {sentence_b!r:.60})"
+                )
             return None
         generator = rng if rng is not None else self._rng
         return scores[int(generator.integers(len(scores)))] if len(scores) > 1 else scores[0]

@@ -28,7 +28,9 @@ class TeacherOracle:
         noise: AnnotatorNoise | None = None,
         seed: int | None = None,
     ):
-        self.teacher = teacher if isinstance(teacher, SentenceEncoder) else SentenceEncoder.from_pretrained(teacher)
+        self.teacher = (
+            teacher if isinstance(teacher, SentenceEncoder) else SentenceEncoder.from_pretrained(teacher)
+        )
         self.noise = noise if noise is not None else AnnotatorNoise.exact()
         self._rng = np.random.default_rng(seed)
 
@@ -37,6 +39,8 @@ class TeacherOracle:
         cosine = float(self.teacher.similarity([sentence_a], [sentence_b])[0])
         return float(np.clip(cosine, 0.0, 1.0)) * MAX_SCORE
 
-    def judge(self, sentence_a: str, sentence_b: str, *, rng: np.random.Generator | None = None) -> float | None:
+    def judge(
+        self, sentence_a: str, sentence_b: str, *, rng: np.random.Generator | None = None
+    ) -> float | None:
         """One judgement in [0, 5] (``None`` for a simulated skip)."""
         return self.noise.apply(self.score(sentence_a, sentence_b), rng if rng is not None else self._rng)

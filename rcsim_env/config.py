@@ -1,0 +1,53 @@
+"""Typed command-line configuration: a dataclass's fields become ``--options`` with defaults and help."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import typing
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def _scalar_type(annotation: Any) -> type:
+    """The concrete type argparse should convert to: ``int | None`` -> ``int``, ``str`` -> ``str``."""
+    if isinstance(annotation, type):
+        return annotation
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    return args[0] if len(args) == 1 and isinstance(args[0], type) else str
+
+
+def add_dataclass_arguments(parser: argparse.ArgumentParser, config_class: type) -> None:
+    """Add one ``--field-name`` option per field of ``config_class``.
+
+    The help text is the field's ``metadata["help"]``; booleans become
+    ``--flag/--no-flag``; ``X | None`` fields accept ``none`` for None.
+    """
+    hints = typing.get_type_hints(config_class)
+    for field in dataclasses.fields(config_class):
+        flag = "--" + field.name.replace("_", "-")
+        kind = _scalar_type(hints[field.name])
+        help_text = field.metadata.get("help", "")
+        default = field.default if field.default is not dataclasses.MISSING else field.default_factory()
+        if kind is bool:
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default, help=help_text)
+            continue
+        nullable = type(None) in typing.get_args(hints[field.name])
+
+        def convert(text: str, kind: type = kind, nullable: bool = nullable) -> Any:
+            return None if nullable and text.lower() == "none" else kind(text)
+
+        parser.add_argument(
+            flag,
+            type=convert,
+            default=default,
+            metavar=kind.__name__.upper(),
+            help=f"{help_text} (default: {default})",
+        )
+
+
+def dataclass_from_args(config_class: type[T], args: argparse.Namespace) -> T:
+    """Build ``config_class`` from parsed arguments added by :func:`add_dataclass_arguments`."""
+    values = {field.name: getattr(args, field.name) for field in dataclasses.fields(config_class)}
+    return config_class(**values)
