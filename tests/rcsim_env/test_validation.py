@@ -12,7 +12,13 @@ def test_valid_sentence_is_returned_unchanged():
 
 @pytest.mark.parametrize(
     ("value", "fragment"),
-    [("", "empty"), ("   \t\n", "whitespace-only"), (None, "must be a str"), (42, "must be a str"), (b"bytes", "str")],
+    [
+        ("", "empty"),
+        ("   \t\n", "whitespace-only"),
+        (None, "must be a str"),
+        (42, "must be a str"),
+        (b"bytes", "str"),
+    ],
 )
 def test_bad_sentences_are_refused_with_their_place(value, fragment):
     with pytest.raises(InvalidSentenceError, match=fragment) as info:
@@ -27,8 +33,15 @@ def test_scores_in_range_pass(value):
 
 @pytest.mark.parametrize(
     ("value", "fragment"),
-    [(math.nan, "NaN"), (-0.01, "outside"), (5.01, "outside"), (math.inf, "outside"), ("3", "number"),
-     (None, "number"), (True, "number")],
+    [
+        (math.nan, "NaN"),
+        (-0.01, "outside"),
+        (5.01, "outside"),
+        (math.inf, "outside"),
+        ("3", "number"),
+        (None, "number"),
+        (True, "number"),
+    ],
 )
 def test_invalid_labels_are_refused(value, fragment):
     with pytest.raises(InvalidLabelError, match=fragment):

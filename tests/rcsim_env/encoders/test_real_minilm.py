@@ -15,7 +15,9 @@ def minilm():
 
 def test_minilm_loads_offline_with_its_settings(minilm):
     assert minilm.dim == 384 and minilm.max_length == 256
-    cos = minilm.similarity(["A man is playing a guitar."] * 2, ["A man plays the guitar.", "The stock market fell."])
+    cos = minilm.similarity(
+        ["A man is playing a guitar."] * 2, ["A man plays the guitar.", "The stock market fell."]
+    )
     assert cos[0] > 0.8 > 0.2 > cos[1]
 
 

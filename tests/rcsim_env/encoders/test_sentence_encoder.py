@@ -5,7 +5,12 @@ import torch
 from rcsim_env.encoders import SentenceEncoder, mean_pool, pick_device
 from rcsim_env.errors import InvalidSentenceError, ModelNotFoundError
 
-SENTENCES = ["a man plays guitar", "the dog runs", "two people sit in the park and read a big red book", "a cat"]
+SENTENCES = [
+    "a man plays guitar",
+    "the dog runs",
+    "two people sit in the park and read a big red book",
+    "a cat",
+]
 
 
 def test_mean_pool_ignores_padding_hand_computed():

@@ -13,12 +13,24 @@ WORDS = "a man woman dog cat plays guitar runs in park eats food sleeps house ca
 def test_td3_trains_a_few_hundred_steps_on_embedding_observations(tiny_encoder):
     rng = np.random.default_rng(0)
     pool = [
-        ScoredPair(" ".join(rng.choice(WORDS, 5)), " ".join(rng.choice(WORDS, 5)), float(rng.uniform(0, 5)), str(i))
+        ScoredPair(
+            " ".join(rng.choice(WORDS, 5)), " ".join(rng.choice(WORDS, 5)), float(rng.uniform(0, 5)), str(i)
+        )
         for i in range(40)
     ]
-    env = Monitor(SentenceSimilarityEnv(pairs=pool, observation="embedding", encoder=tiny_encoder, episode_length=10))
-    model = TD3("MlpPolicy", env, learning_starts=50, train_freq=1, batch_size=32, seed=0,
-                policy_kwargs={"net_arch": [32, 32]}, device="cpu")
+    env = Monitor(
+        SentenceSimilarityEnv(pairs=pool, observation="embedding", encoder=tiny_encoder, episode_length=10)
+    )
+    model = TD3(
+        "MlpPolicy",
+        env,
+        learning_starts=50,
+        train_freq=1,
+        batch_size=32,
+        seed=0,
+        policy_kwargs={"net_arch": [32, 32]},
+        device="cpu",
+    )
     model.learn(total_timesteps=300)
     returns = env.get_episode_rewards()
     assert len(returns) == 30

@@ -9,8 +9,18 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import rcsim_env
 from rcsim_env.data.pairs import ScoredPair
-from rcsim_env.envs.similarity import EpisodeStateError, SentenceSimilarityEnv, action_to_score, score_to_action
-from rcsim_env.errors import InvalidActionError, InvalidLabelError, InvalidSentenceError, LabelBudgetExhaustedError
+from rcsim_env.envs.similarity import (
+    EpisodeStateError,
+    SentenceSimilarityEnv,
+    action_to_score,
+    score_to_action,
+)
+from rcsim_env.errors import (
+    InvalidActionError,
+    InvalidLabelError,
+    InvalidSentenceError,
+    LabelBudgetExhaustedError,
+)
 from rcsim_env.oracles import AnnotatorNoise, DatasetOracle, ReplayOracle
 
 WORDS = "a man woman dog cat plays guitar runs in park eats food sleeps house car red blue big small".split()
@@ -110,8 +120,10 @@ def test_a_reset_without_seed_continues_with_the_next_unjudged_pair():
         obs, _, _, _, last = env.step(np.zeros(1, np.float32))
     _, info = env.reset()
     assert info["pair_id"] != last["pair_id"]
-    assert obs == {"sentence_a": env.pairs[env._current_index()].sentence_a,
-                   "sentence_b": env.pairs[env._current_index()].sentence_b}
+    assert obs == {
+        "sentence_a": env.pairs[env._current_index()].sentence_a,
+        "sentence_b": env.pairs[env._current_index()].sentence_b,
+    }
 
 
 def test_same_seed_same_pairs_and_labels():
@@ -277,8 +289,15 @@ def test_bad_pools_are_refused_with_the_pair_index(pairs, error):
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"observation": "pixels"}, {"episode_length": 0}, {"label_budget": -1}, {"render_mode": "rgb_array"},
-     {"noise": "loud"}, {"reward": "huber"}, {"skip_reward": float("nan")}],
+    [
+        {"observation": "pixels"},
+        {"episode_length": 0},
+        {"label_budget": -1},
+        {"render_mode": "rgb_array"},
+        {"noise": "loud"},
+        {"reward": "huber"},
+        {"skip_reward": float("nan")},
+    ],
 )
 def test_bad_settings_are_refused(kwargs):
     with pytest.raises(ValueError):
@@ -288,8 +307,12 @@ def test_bad_settings_are_refused(kwargs):
 @pytest.mark.parametrize("mode", ["text", "tokens", "embedding"])
 def test_a_100k_character_sentence_is_served(mode, tiny_encoder):
     huge = "the dog runs in the park " * 4000
-    env = make_env(pairs=[(huge, "a dog runs", 4.0), ("a cat", "a car", 0.5)], observation=mode,
-                   encoder=tiny_encoder, token_length=32)
+    env = make_env(
+        pairs=[(huge, "a dog runs", 4.0), ("a cat", "a car", 0.5)],
+        observation=mode,
+        encoder=tiny_encoder,
+        token_length=32,
+    )
     obs, _ = env.reset(seed=0)
     assert obs in env.observation_space
     obs, reward, *_ = env.step(np.zeros(1, np.float32))

@@ -20,7 +20,9 @@ def test_it_is_an_oracle_and_answers_gold_in_either_order():
 
 
 def test_duplicate_pairs_average_their_gold():
-    assert DatasetOracle(PAIRS, AnnotatorNoise.exact()).gold("a cat sleeps", "stocks fell") == pytest.approx(0.4)
+    assert DatasetOracle(PAIRS, AnnotatorNoise.exact()).gold("a cat sleeps", "stocks fell") == pytest.approx(
+        0.4
+    )
 
 
 def test_noise_uses_the_callers_generator():

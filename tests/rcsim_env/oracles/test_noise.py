@@ -49,8 +49,14 @@ def test_mild_annotator_agrees_with_gold_like_a_person():
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"sigma": -1.0}, {"sigma": float("nan")}, {"random_answer_rate": 1.5}, {"skip_rate": -0.1},
-               {"levels": "seven"}]
+    "kwargs",
+    [
+        {"sigma": -1.0},
+        {"sigma": float("nan")},
+        {"random_answer_rate": 1.5},
+        {"skip_rate": -0.1},
+        {"levels": "seven"},
+    ],
 )
 def test_bad_settings_are_refused(kwargs):
     with pytest.raises(ValueError):
