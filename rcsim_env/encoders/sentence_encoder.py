@@ -171,16 +171,26 @@ class SentenceEncoder(nn.Module):
         return out
 
     def similarity(
-        self, sentences_a: Sequence[str], sentences_b: Sequence[str], batch_size: int = 64
+        self,
+        sentences_a: Sequence[str],
+        sentences_b: Sequence[str],
+        batch_size: int = 64,
+        show_progress: bool = False,
     ) -> np.ndarray:
-        """Cosine similarity of each pair ``(sentences_a[i], sentences_b[i])``; returns a float32 array."""
+        """Cosine similarity of each pair ``(sentences_a[i], sentences_b[i])``; returns a float64 array.
+
+        Both sides are encoded in one batched call (one progress bar with ``show_progress``).
+        """
         if len(sentences_a) != len(sentences_b):
             raise ValueError(
                 f"got {len(sentences_a)} first sentences but {len(sentences_b)} second sentences"
             )
-        embeddings = self.encode(list(sentences_a) + list(sentences_b), batch_size=batch_size, normalize=True)
+        sentences = list(sentences_a) + list(sentences_b)
+        embeddings = self.encode(
+            sentences, batch_size=batch_size, normalize=True, show_progress=show_progress
+        )
         n = len(sentences_a)
-        return np.sum(embeddings[:n] * embeddings[n:], axis=1)
+        return np.sum(embeddings[:n] * embeddings[n:], axis=1, dtype=np.float64)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the encoder to folder ``path`` and return it.
