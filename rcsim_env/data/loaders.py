@@ -45,7 +45,7 @@ SENTEVAL_PARENTS: tuple[str, ...] = ("sts", "senteval", "downstream/STS", ".")
 HOW_TO_GET_SENTEVAL = (
     "STS12-STS16 are not fetched by `rcsim-data download`: run SentEval's "
     "data/downstream/get_transfer_data.bash and put its STS12-en-test ... STS16-en-test folders "
-    "under <data dir>/sts/, or pass their parent folder as root."
+    "under <data dir>/sts/, or point to their parent folder (rcsim-eval --senteval-dir DIR; root= in Python)."
 )
 
 
