@@ -48,6 +48,24 @@ def tiny_encoder(tiny_model_dir: Path):
     return SentenceEncoder.from_pretrained(tiny_model_dir, device="cpu")
 
 
+@pytest.fixture
+def no_data_anywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Make every data-directory search come up empty; returns the new working directory.
+
+    The working directory becomes ``tmp_path/work``, ``$RCSIM_DATA`` is unset and the source
+    checkout is relocated to ``tmp_path/checkout/repo``, so neither ``./data`` nor either
+    ``shared/data`` exists until a test creates it.
+    """
+    from rcsim_env.data import locate
+
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.delenv("RCSIM_DATA", raising=False)
+    monkeypatch.setattr(locate, "_REPO_ROOT", tmp_path / "checkout" / "repo")
+    return work
+
+
 @pytest.fixture(scope="session")
 def shared_data_dir() -> Path:
     """The reference data folder (../shared/data beside the checkout); skips when it is absent."""

@@ -4,14 +4,12 @@ import sys
 from pathlib import Path
 
 from rcsim_env import demo
-from rcsim_env.data import locate
 from rcsim_env.demo import DemoConfig, load_demo_pairs, run_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_demo_falls_back_to_builtin_pairs_and_says_so(tmp_path, monkeypatch, tiny_model_dir, capsys):
-    monkeypatch.setattr(locate, "labelled_data_dirs", lambda data_dir=None: [(tmp_path / "nowhere", "test")])
+def test_demo_falls_back_to_builtin_pairs_and_says_so(no_data_anywhere, tmp_path, tiny_model_dir, capsys):
     eval_pairs, pool, source = load_demo_pairs(None)
     assert eval_pairs == pool and len(pool) >= 30
     assert source.startswith("built-in pairs") and "STS-B was not found" in source

@@ -7,18 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from rcsim_env.data import locate
 from rcsim_env.data.cli import main
 
 download_module = importlib.import_module("rcsim_env.data.download")
 
 
 @pytest.fixture
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("RCSIM_DATA", raising=False)
-    monkeypatch.setattr(locate, "_REPO_ROOT", tmp_path / "checkout" / "repo")
-    return tmp_path
+def isolated(no_data_anywhere: Path) -> Path:
+    """The working directory, with no data found anywhere."""
+    return no_data_anywhere
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["download", "--help"], ["where", "--help"]])

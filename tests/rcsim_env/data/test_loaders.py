@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from rcsim_env.data import locate
 from rcsim_env.data.loaders import (
     find_senteval_root,
     find_wiki_corpus,
@@ -38,12 +37,9 @@ def tsv(*rows: tuple[object, ...]) -> str:
 
 
 @pytest.fixture
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A data directory search that sees only tmp_path/data (no env var, no shared data)."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("RCSIM_DATA", raising=False)
-    monkeypatch.setattr(locate, "_REPO_ROOT", tmp_path / "no-checkout" / "repo")
-    return tmp_path / "data"
+def isolated(no_data_anywhere: Path) -> Path:
+    """./data of a working directory where no other data directory holds anything."""
+    return no_data_anywhere / "data"
 
 
 def assert_format_error(

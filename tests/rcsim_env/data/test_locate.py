@@ -20,14 +20,9 @@ REL = "sts/STSBenchmark/sts-test.csv"
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Run from tmp_path/work, with no RCSIM_DATA and the source checkout moved to tmp_path/checkout/repo."""
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    monkeypatch.delenv("RCSIM_DATA", raising=False)
-    monkeypatch.setattr(locate, "_REPO_ROOT", tmp_path / "checkout" / "repo")
-    return tmp_path
+def sandbox(no_data_anywhere: Path) -> Path:
+    """tmp_path, with the working directory at tmp_path/work and no data found anywhere."""
+    return no_data_anywhere.parent
 
 
 def put(directory: Path, relative: str = REL, text: str = "x") -> Path:

@@ -66,14 +66,9 @@ def tiny_data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A working directory where no data can be found: cwd moved, RCSIM_DATA unset, the checkout relocated."""
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    monkeypatch.delenv("RCSIM_DATA", raising=False)
-    monkeypatch.setattr(locate, "_REPO_ROOT", tmp_path / "checkout" / "repo")
-    return work
+def sandbox(no_data_anywhere: Path) -> Path:
+    """A working directory where no data can be found (see the root conftest's ``no_data_anywhere``)."""
+    return no_data_anywhere
 
 
 # --- a fake encoder whose cosines are known exactly ------------------------------------------------
