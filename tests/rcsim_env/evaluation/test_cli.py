@@ -16,6 +16,11 @@ from rcsim_env.evaluation.cli import main
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
+def source_args(model_dir: Path, data_dir: Path, senteval_root: Path) -> list[str]:
+    """The command-line options naming the tiny encoder and the tiny data."""
+    return ["--encoder", str(model_dir), "--data-dir", str(data_dir), "--senteval-dir", str(senteval_root)]
+
+
 def test_help_runs_as_a_module() -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])}
     completed = subprocess.run(
@@ -46,14 +51,7 @@ def test_cli_on_a_tiny_model_writes_table_and_json(
 ) -> None:
     output = tmp_path / "out" / "nested" / "eval.json"
     tasks = ["stsb-test", "sick", "sts13", "mrpc"]
-    argv = [
-        "--encoder",
-        str(tiny_model_dir),
-        "--data-dir",
-        str(tiny_data_dir),
-        "--senteval-dir",
-        str(senteval_root),
-    ]
+    argv = source_args(tiny_model_dir, tiny_data_dir, senteval_root)
     argv += [
         "--tasks",
         *tasks,
@@ -89,14 +87,7 @@ def test_cli_on_a_tiny_model_writes_table_and_json(
 def test_cli_all_runs_every_task_with_data_and_shows_progress(
     tiny_model_dir: Path, tiny_data_dir: Path, senteval_root: Path, sandbox: Path, capsys
 ) -> None:
-    argv = [
-        "--encoder",
-        str(tiny_model_dir),
-        "--data-dir",
-        str(tiny_data_dir),
-        "--senteval-dir",
-        str(senteval_root),
-    ]
+    argv = source_args(tiny_model_dir, tiny_data_dir, senteval_root)
     assert main([*argv, "--tasks", "all", "--device", "cpu"]) == 0
     err = capsys.readouterr().err
     assert "[rcsim-eval] stsb-dev" in err and "encoding" in err
@@ -123,14 +114,7 @@ def test_cli_missing_task_among_others_is_recorded(
     tiny_model_dir: Path, tiny_data_dir: Path, senteval_root: Path, sandbox: Path, capsys
 ) -> None:
     output = sandbox / "eval.json"
-    argv = [
-        "--encoder",
-        str(tiny_model_dir),
-        "--data-dir",
-        str(tiny_data_dir),
-        "--senteval-dir",
-        str(senteval_root),
-    ]
+    argv = source_args(tiny_model_dir, tiny_data_dir, senteval_root)
     assert main([*argv, "--tasks", "stsb-test", "sts12", "--output", str(output), "--no-progress"]) == 0
     captured = capsys.readouterr()
     assert "rcsim-eval: sts12: STS12-en-test is not in" in captured.err
