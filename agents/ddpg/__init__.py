@@ -1,0 +1,35 @@
+"""A generic DDPG core: replay buffer, exploration noise, Polyak targets, TD target, agent, checkpoints.
+
+The agent (:class:`DDPG`) works with any critic that splits into ``encode_state`` and
+``q_value`` (see :mod:`agents.ddpg.agent`): plain MLPs for classic control
+(:mod:`agents.ddpg.mlp`, :mod:`agents.ddpg.pendulum`) or an encoder critic over sentence pairs.
+"""
+
+from agents.ddpg.agent import DDPG, DDPGConfig, NonFiniteLossError, default_obs_to_input
+from agents.ddpg.buffer import ReplayBatch, ReplayBuffer
+from agents.ddpg.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from agents.ddpg.mlp import MLPActor, MLPCritic
+from agents.ddpg.noise import DecaySchedule, GaussianNoise, OrnsteinUhlenbeckNoise, ZeroNoise, make_noise
+from agents.ddpg.polyak import polyak_update
+from agents.ddpg.td import td_target
+
+__all__ = [
+    "DDPG",
+    "CheckpointError",
+    "DDPGConfig",
+    "DecaySchedule",
+    "GaussianNoise",
+    "MLPActor",
+    "MLPCritic",
+    "NonFiniteLossError",
+    "OrnsteinUhlenbeckNoise",
+    "ReplayBatch",
+    "ReplayBuffer",
+    "ZeroNoise",
+    "default_obs_to_input",
+    "load_checkpoint",
+    "make_noise",
+    "polyak_update",
+    "save_checkpoint",
+    "td_target",
+]
