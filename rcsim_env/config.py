@@ -18,11 +18,35 @@ def _scalar_type(annotation: Any) -> type:
     return args[0] if len(args) == 1 and isinstance(args[0], type) else str
 
 
+def _tuple_item_type(annotation: Any) -> type | None:
+    """``tuple[int, ...]`` -> ``int``; None for anything that is not a homogeneous tuple."""
+    if typing.get_origin(annotation) is not tuple:
+        return None
+    args = typing.get_args(annotation)
+    return args[0] if len(args) == 2 and args[1] is Ellipsis and isinstance(args[0], type) else None
+
+
+def _tuple_converter(kind: type):
+    def convert(text: str) -> tuple:
+        items = [item.strip() for item in text.split(",") if item.strip()]
+        if not items:
+            raise argparse.ArgumentTypeError("expected a comma-separated list, got an empty one")
+        try:
+            return tuple(kind(item) for item in items)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a comma-separated list of {kind.__name__}"
+            ) from exc
+
+    return convert
+
+
 def add_dataclass_arguments(parser: argparse.ArgumentParser, config_class: type) -> None:
     """Add one ``--field-name`` option per field of ``config_class``.
 
     The help text is the field's ``metadata["help"]``; booleans become
-    ``--flag/--no-flag``; ``X | None`` fields accept ``none`` for None.
+    ``--flag/--no-flag``; ``X | None`` fields accept ``none`` for None;
+    ``tuple[X, ...]`` fields take a comma-separated list (``--budgets 250,500``).
     """
     hints = typing.get_type_hints(config_class)
     for field in dataclasses.fields(config_class):
@@ -32,6 +56,17 @@ def add_dataclass_arguments(parser: argparse.ArgumentParser, config_class: type)
         default = field.default if field.default is not dataclasses.MISSING else field.default_factory()
         if kind is bool:
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default, help=help_text)
+            continue
+        item_type = _tuple_item_type(hints[field.name])
+        if item_type is not None:
+            shown = ",".join(str(item) for item in default)
+            parser.add_argument(
+                flag,
+                type=_tuple_converter(item_type),
+                default=default,
+                metavar=f"{item_type.__name__.upper()},...",
+                help=f"{help_text} (default: {shown})",
+            )
             continue
         nullable = type(None) in typing.get_args(hints[field.name])
 

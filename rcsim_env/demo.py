@@ -23,10 +23,15 @@ class DemoConfig:
     data_dir: str | None = field(default=None, metadata={"help": "data directory holding sts/STSBenchmark"})
     episodes: int = field(default=5, metadata={"help": "episodes per agent"})
     episode_length: int = field(default=10, metadata={"help": "pairs per episode"})
-    noise: str = field(default="mild", metadata={"help": "simulated annotator: mild, exact or paper"})
+    noise: str = field(
+        default="mild", metadata={"help": "simulated annotator: mild, rounded, exact or paper"}
+    )
     reward: str = field(default="squared", metadata={"help": "reward function: squared, absolute or paper"})
     seed: int = field(default=0, metadata={"help": "seed of the environment and the random agent"})
     output: str = field(default="runs/demo", metadata={"help": "folder for summary.json"})
+    calibration_queries: int = field(
+        default=200, metadata={"help": "oracle queries of the RC-DDPG calibration at the end; 0 = skip it"}
+    )
 
 
 def load_demo_pairs(data_dir: str | None) -> tuple[list[ScoredPair], list[ScoredPair], str]:
@@ -119,15 +124,50 @@ def run_demo(config: DemoConfig) -> dict:
         )
     env.close()
 
+    out = Path(config.output)
+    calibration = None
+    if config.calibration_queries > 0 and pool is not eval_pairs:
+        calibration = run_demo_calibration(config, out / "calibration")
+    elif config.calibration_queries > 0:
+        print("calibration skipped: it needs STS-B (train to learn from, dev and test to measure)")
+
     summary = {
         "config": asdict(config),
         "data": source,
         "encoder_eval": scores,
         "agents": results,
+        "calibration": calibration,
         "wall_seconds": round(time.perf_counter() - started, 2),
     }
-    out = Path(config.output)
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out / 'summary.json'} ({summary['wall_seconds']} s)")
     return summary
+
+
+def run_demo_calibration(config: DemoConfig, folder: Path) -> dict:
+    """A short RC-DDPG calibration (``config.calibration_queries`` queries) into ``folder`` (replaced).
+
+    Returns the run's report (before and after STS-B dev and test Spearman).
+    """
+    import shutil
+
+    from agents.calibration.config import CalibrationConfig
+    from agents.calibration.trainer import CalibrationRun
+
+    if folder.exists():
+        shutil.rmtree(folder)
+    calibration = CalibrationConfig(
+        encoder=config.encoder,
+        data_dir=config.data_dir,
+        noise=config.noise,
+        reward=config.reward,
+        queries=config.calibration_queries,
+        eval_every=0,
+        checkpoint_every=0,
+        seed=config.seed,
+        output=str(folder),
+    )
+    print(f"calibrating with RC-DDPG: {calibration.queries} oracle queries ({calibration.noise} annotator)")
+    CalibrationRun(calibration).run()
+    return json.loads((folder / "report.json").read_text(encoding="utf-8"))

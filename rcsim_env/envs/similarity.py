@@ -23,7 +23,12 @@ from rcsim_env.validation import MAX_SCORE
 
 OBSERVATION_MODES = ("text", "tokens", "embedding")
 RESET_OPTIONS = ("pair_ids",)
-NOISE_PRESETS = {"mild": AnnotatorNoise.mild, "exact": AnnotatorNoise.exact, "paper": AnnotatorNoise.paper}
+NOISE_PRESETS = {
+    "mild": AnnotatorNoise.mild,
+    "exact": AnnotatorNoise.exact,
+    "rounded": AnnotatorNoise.rounded,
+    "paper": AnnotatorNoise.paper,
+}
 _ACTION_TOLERANCE = 1e-6
 
 
@@ -123,7 +128,7 @@ class SentenceSimilarityEnv(gym.Env):
             embedding modes (default: the bundled all-MiniLM-L6-v2).
         token_length: tokens per sentence in ``"tokens"`` mode.
         noise: the default oracle's annotator model, or a preset name ``"mild"`` (default),
-            ``"exact"`` or ``"paper"``.
+            ``"rounded"``, ``"exact"`` or ``"paper"``.
         clip_actions: clip out-of-range actions instead of raising.
         skip_reward: the reward when the oracle skips.
         data_dir: where to look for STS-B when ``pairs`` is None.
@@ -323,6 +328,43 @@ class SentenceSimilarityEnv(gym.Env):
         }
         self._last = {"pair": pair, **info, "reward": reward}
         return self._observe(), float(reward), False, truncated, info
+
+    # ----------------------------------------------------------------- checkpointing
+    def stream_state(self) -> dict[str, Any]:
+        """Everything that decides which pair comes next and what the simulated oracle answers.
+
+        Returns a picklable dict: the pair order and cursor, the episode in progress, the
+        lifetime query count and ``np_random``'s state. :meth:`load_stream_state` on an
+        environment built with the same pool and oracle continues exactly from here.
+        """
+        return {
+            "order": None if self._order is None else self._order.copy(),
+            "cursor": self._cursor,
+            "episode_pairs": None if self._episode_pairs is None else list(self._episode_pairs),
+            "step_in_episode": self._step_in_episode,
+            "episode_queries": self._episode_queries,
+            "active": self._active,
+            "queries_used": self.queries_used,
+            "np_random": self.np_random.bit_generator.state,
+            "pool_size": len(self.pairs),
+        }
+
+    def load_stream_state(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`stream_state` returned; the pool must have the same size."""
+        if state["pool_size"] != len(self.pairs):
+            raise ValueError(
+                f"the saved stream state is for a pool of {state['pool_size']} pairs, "
+                f"this environment has {len(self.pairs)}"
+            )
+        self.np_random.bit_generator.state = state["np_random"]
+        self._order = None if state["order"] is None else np.asarray(state["order"]).copy()
+        self._cursor = int(state["cursor"])
+        self._episode_pairs = None if state["episode_pairs"] is None else list(state["episode_pairs"])
+        self._step_in_episode = int(state["step_in_episode"])
+        self._episode_queries = int(state["episode_queries"])
+        self._active = bool(state["active"])
+        self.queries_used = int(state["queries_used"])
+        self._last = None
 
     def render(self) -> str | None:
         """``"ansi"``: return the current pair and the last judgement as text; ``"human"``: print it."""

@@ -51,6 +51,11 @@ class AnnotatorNoise:
         return cls(levels="continuous")
 
     @classmethod
+    def rounded(cls) -> AnnotatorNoise:
+        """Gold rounded to the nearest of the six points, no other noise."""
+        return cls(levels="six")
+
+    @classmethod
     def mild(cls) -> AnnotatorNoise:
         """A careful annotator: sigma 0.5, 2% random clicks, six-point rounding (Pearson ~0.9 with gold)."""
         return cls(sigma=0.5, random_answer_rate=0.02, levels="six")

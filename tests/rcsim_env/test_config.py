@@ -35,3 +35,21 @@ def test_bad_values_are_refused(capsys):
     with pytest.raises(SystemExit):
         parse(["--steps", "many"])
     assert "--steps" in capsys.readouterr().err
+
+
+@dataclass
+class WithLists:
+    budgets: tuple[int, ...] = field(default=(250, 500), metadata={"help": "budgets"})
+    names: tuple[str, ...] = ("a",)
+
+
+def test_tuple_fields_take_comma_separated_lists(capsys):
+    parser = argparse.ArgumentParser()
+    add_dataclass_arguments(parser, WithLists)
+    assert dataclass_from_args(WithLists, parser.parse_args([])) == WithLists()
+    parsed = dataclass_from_args(WithLists, parser.parse_args(["--budgets", "10, 20,30", "--names", "x,y"]))
+    assert parsed == WithLists((10, 20, 30), ("x", "y"))
+    assert "default: 250,500" in parser.format_help()
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--budgets", "10,many"])
+    assert "not a comma-separated list of int" in capsys.readouterr().err

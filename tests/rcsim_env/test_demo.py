@@ -39,3 +39,25 @@ def test_train_rl_help_lists_the_demo_options():
     )
     assert result.returncode == 0, result.stderr
     assert "--episodes" in result.stdout and "--noise" in result.stdout
+
+
+def test_demo_ends_with_a_short_calibration_and_prints_before_and_after(
+    tiny_model_dir, shared_data_dir, tmp_path, capsys
+):
+    summary = run_demo(
+        DemoConfig(
+            encoder=str(tiny_model_dir),
+            data_dir=str(shared_data_dir),
+            episodes=1,
+            episode_length=4,
+            calibration_queries=16,
+            output=str(tmp_path),
+        )
+    )
+    printed = capsys.readouterr().out
+    assert "calibrating with RC-DDPG: 16 oracle queries" in printed
+    assert "STS-B test Spearman: before" in printed and "after" in printed
+    calibration = summary["calibration"]
+    assert calibration["status"] == "done" and calibration["queries"] == 16
+    assert set(calibration["before"]) == set(calibration["after"]) == {"dev_spearman", "test_spearman"}
+    assert (tmp_path / "calibration" / "encoder" / "config.json").is_file()

@@ -334,3 +334,30 @@ def test_default_env_serves_sts_b_train(shared_data_dir):
     obs, info = env.reset(seed=0)
     obs, reward, terminated, truncated, info = env.step(env.action_space.sample())
     assert 0.0 <= info["oracle_score"] <= 5.0 and info["pair_id"].startswith("sts-train.csv:")
+
+
+def test_stream_state_lets_a_fresh_env_continue_exactly():
+    first = make_env(noise="mild", episode_length=4)
+    first.reset(seed=3)
+    for _ in range(6):  # into the second episode, mid-pass
+        _, _, _, truncated, _ = first.step(np.zeros(1, dtype=np.float32))
+        if truncated:
+            first.reset()
+    state = first.stream_state()
+    second = make_env(noise="mild", episode_length=4)
+    second.reset(seed=99)
+    second.load_stream_state(state)
+    assert second.queries_used == first.queries_used == 6
+    for _ in range(10):
+        a = first.step(np.full(1, 0.3, dtype=np.float32))
+        b = second.step(np.full(1, 0.3, dtype=np.float32))
+        assert a[0] == b[0] and a[1:4] == b[1:4] and a[4] == b[4]
+        if a[3]:
+            assert first.reset()[0] == second.reset()[0]
+
+
+def test_stream_state_from_another_pool_is_refused():
+    state = make_env().stream_state()
+    other = SentenceSimilarityEnv(pairs=make_pool(5), noise="exact")
+    with pytest.raises(ValueError, match="pool of 12 pairs"):
+        other.load_stream_state(state)

@@ -61,3 +61,9 @@ def test_mild_annotator_agrees_with_gold_like_a_person():
 def test_bad_settings_are_refused(kwargs):
     with pytest.raises(ValueError):
         AnnotatorNoise(**kwargs)
+
+
+def test_rounded_preset_rounds_gold_to_six_points_and_nothing_else():
+    rng = np.random.default_rng(0)
+    noise = AnnotatorNoise.rounded()
+    assert [noise.apply(g, rng) for g in (0.2, 1.6, 3.37, 4.5001, 4.9)] == [0.0, 2.0, 3.0, 5.0, 5.0]
