@@ -10,7 +10,7 @@ TORCH_SPEC ?= torch==2.13.0
 export HF_HUB_OFFLINE ?= 1
 export PYTHONUNBUFFERED := 1
 
-.PHONY: demo test lint venv benchmark clean
+.PHONY: demo test lint venv benchmark benchmark-all clean
 
 $(STAMP): setup.cfg pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ lint: venv
 
 benchmark: venv
 	$(PY) benchmarks/env_throughput.py
+
+# The long ones: Pendulum against SB3 (about 7 minutes on 2 cores) and label efficiency (about 15).
+benchmark-all: benchmark
+	$(PY) benchmarks/pendulum_vs_sb3.py
+	$(PY) benchmarks/label_efficiency.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

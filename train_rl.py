@@ -1,6 +1,7 @@
-"""rcsim's command line (``rcsim-train``): ``demo`` now; calibration commands build on the same entry point.
+"""rcsim's command line (``rcsim-train``): calibrate a sentence encoder from oracle rewards, or run the demo.
 
-Run ``python train_rl.py --help`` or ``python train_rl.py demo --help``.
+Run ``python train_rl.py --help``, ``python train_rl.py calibrate --help`` or
+``python train_rl.py demo --help``.
 """
 
 from __future__ import annotations
@@ -14,11 +15,26 @@ from rcsim_env.demo import DemoConfig, run_demo
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one subcommand per job."""
+    from agents.calibration.config import CalibrationConfig
+
     parser = argparse.ArgumentParser(prog="rcsim-train", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="fine-tune an encoder with RC-DDPG (or the paper's update) against an oracle; Ctrl-C saves",
+        description="Calibrate a sentence encoder from oracle rewards. Writes the run folder --output: "
+        "encoder/, report.json, queries.csv, metrics.csv, learning_curve.png. Ctrl-C stops after the "
+        "current query and saves checkpoint.pt; --resume --output FOLDER continues it.",
+    )
+    add_dataclass_arguments(calibrate, CalibrationConfig)
+    calibrate.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run in --output from its checkpoint, with the settings it started with",
+    )
     demo = commands.add_parser(
         "demo",
-        help="score the default encoder on STS-B test, then play episodes against the simulated oracle",
+        help="score the encoder, play episodes against the simulated oracle, then a short calibration",
     )
     add_dataclass_arguments(demo, DemoConfig)
     return parser
@@ -26,10 +42,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the chosen command; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.command == "demo":
         run_demo(dataclass_from_args(DemoConfig, args))
-    return 0
+        return 0
+    from agents.calibration.config import CalibrationConfig
+    from agents.calibration.trainer import CalibrationRun, load_run_config
+    from rcsim_env.errors import RCSimError
+
+    try:
+        if args.resume:
+            config = load_run_config(args.output)
+            config.output = args.output
+            config.show_progress = args.show_progress
+        else:
+            config = dataclass_from_args(CalibrationConfig, args)
+        run = CalibrationRun(config, resume=args.resume)
+        return run.run()
+    except (RCSimError, ValueError) as exc:  # bad settings or data: say what, without a traceback
+        parser.error(str(exc))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,111 @@
+"""The typed configuration of a calibration run (``rcsim-train calibrate``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+AGENTS = ("rc-ddpg", "paper-rlhf")
+ORACLES = ("dataset", "teacher", "replay")
+
+
+@dataclass
+class CalibrationConfig:
+    """Everything a calibration run needs; the defaults calibrate the bundled MiniLM on STS-B train."""
+
+    agent: str = field(
+        default="rc-ddpg", metadata={"help": "rc-ddpg (the actor-critic) or paper-rlhf (the paper's update)"}
+    )
+    encoder: str | None = field(
+        default=None, metadata={"help": "encoder folder or hub id to calibrate; none = bundled MiniLM"}
+    )
+    data_dir: str | None = field(default=None, metadata={"help": "data directory (default: ../shared/data)"})
+    pool: str = field(
+        default="stsb-train",
+        metadata={
+            "help": "pairs the environment shows: stsb-train, sick-train or a pairs file (.tsv/.csv/.jsonl)"
+        },
+    )
+    oracle: str = field(
+        default="dataset",
+        metadata={
+            "help": "dataset (the pool's gold through --noise), teacher (--teacher MODEL), replay (--labels)"
+        },
+    )
+    noise: str = field(
+        default="mild",
+        metadata={"help": "simulated annotator: mild, rounded (gold to six points), exact or paper"},
+    )
+    teacher: str | None = field(default=None, metadata={"help": "teacher encoder for --oracle teacher"})
+    labels: str | None = field(default=None, metadata={"help": "stored labels file for --oracle replay"})
+    reward: str = field(default="squared", metadata={"help": "reward function: squared, absolute or paper"})
+    queries: int = field(default=1000, metadata={"help": "label budget: oracle queries in the whole run"})
+    episode_length: int = field(default=10, metadata={"help": "pairs per episode"})
+
+    exploration: float = field(
+        default=0.4, metadata={"help": "std of the Gaussian exploration noise on the 0-1 score scale"}
+    )
+    noise_kind: str = field(default="gaussian", metadata={"help": "exploration noise: gaussian, ou or none"})
+    noise_decay: str = field(
+        default="constant", metadata={"help": "noise schedule: constant, linear, exponential"}
+    )
+    noise_final_scale: float = field(
+        default=1.0, metadata={"help": "noise scale reached at the last query (decaying schedules)"}
+    )
+    update_every: int = field(default=4, metadata={"help": "queries between learning phases"})
+    gradient_steps: int = field(default=1, metadata={"help": "TD updates per learning phase"})
+    batch_size: int = field(default=16, metadata={"help": "transitions per TD update"})
+    learning_starts: int = field(default=16, metadata={"help": "queries before the first update"})
+    encoder_lr: float = field(default=2e-5, metadata={"help": "learning rate of the encoder"})
+    head_lr: float = field(
+        default=1e-3, metadata={"help": "learning rate of the actor and the critic's offset"}
+    )
+    gamma: float = field(
+        default=0.0, metadata={"help": "discount; 0 because one pair's answer does not change the next pair"}
+    )
+    tau: float = field(
+        default=0.005, metadata={"help": "Polyak rate of the target networks (when gamma > 0)"}
+    )
+    max_grad_norm: float | None = field(default=1.0, metadata={"help": "gradient clipping norm; none = off"})
+    paper_k: float = field(default=50.0, metadata={"help": "paper-rlhf: k in loss = -k p reward"})
+    paper_lr: float = field(default=2e-5, metadata={"help": "paper-rlhf: encoder learning rate (Adam)"})
+
+    eval_every: int = field(
+        default=250, metadata={"help": "queries between STS-B dev evaluations; 0 = only before and after"}
+    )
+    dev_pairs: int | None = field(
+        default=None,
+        metadata={"help": "evaluate on the first N dev pairs; none = all, 0 = no dev evaluation"},
+    )
+    keep_best: bool = field(default=True, metadata={"help": "export the encoder with the best dev Spearman"})
+    test: bool = field(default=True, metadata={"help": "evaluate STS-B test before and after"})
+    checkpoint_every: int = field(
+        default=250, metadata={"help": "queries between checkpoints; 0 = only on stop"}
+    )
+    output: str = field(default="runs/calibrate", metadata={"help": "run folder"})
+    device: str = field(default="auto", metadata={"help": "torch device: auto, cpu, cuda, ..."})
+    seed: int = field(default=0, metadata={"help": "seed of the environment, the agent and the noise"})
+    show_progress: bool = field(default=True, metadata={"help": "show a progress bar"})
+    tensorboard: bool = field(default=True, metadata={"help": "also write TensorBoard logs when installed"})
+
+    def validate(self) -> None:
+        """Raise ValueError naming the first setting that cannot work."""
+        if self.agent not in AGENTS:
+            raise ValueError(f"agent must be one of {AGENTS}, got {self.agent!r}")
+        if self.oracle not in ORACLES:
+            raise ValueError(f"oracle must be one of {ORACLES}, got {self.oracle!r}")
+        if self.oracle == "replay" and not self.labels:
+            raise ValueError("--oracle replay needs --labels FILE (stored labels to answer from)")
+        positive = ("queries", "episode_length", "update_every", "gradient_steps", "batch_size")
+        for name in positive:
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        for name in ("eval_every", "checkpoint_every", "learning_starts"):
+            if int(getattr(self, name)) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if not 0.0 <= self.exploration <= 2.0:
+            raise ValueError(f"exploration must be in [0, 2] (0-1 score scale), got {self.exploration}")
+        for name in ("encoder_lr", "head_lr", "paper_lr"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+        if not 0.0 <= self.gamma < 1.0:
+            raise ValueError(f"gamma must be in [0, 1), got {self.gamma}")

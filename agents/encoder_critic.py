@@ -1,0 +1,102 @@
+"""The RC-DDPG networks: a critic built on the sentence encoder, and a small actor that judges each pair.
+
+The critic's value is the reward it expects for answering ``a`` when the true score is
+the encoder's own cosine similarity ŝ = cos(e_a, e_b):
+
+    Q(s, a) = R(a, ŝ) - softplus(β)
+
+where ``R`` is the environment's reward function on the 0-1 scale (``squared``:
+-(a - ŝ)², ``absolute``: -|a - ŝ|, ``paper``: 1 - 100(a - ŝ)² with negatives divided
+by 10) and the learned scalar ``softplus(β) >= 0`` absorbs the reward the oracle's own
+noise costs on average. Fitting Q to observed rewards moves ŝ, so every TD error is a
+gradient on the encoder: a free head on frozen features would leave the encoder as it was.
+
+Why exploration width matters: with the squared reward and an answer a = ŝ + ε, the
+critic's gradient on ŝ is proportional to (ŝ - y)(2ε + ŝ - y)ε, whose mean over
+ε ~ N(0, σ²) is 2σ²(ŝ - y): the supervised direction scaled by σ². Narrow noise leaves
+a tiny, mostly random signal; wide noise (σ ≈ 0.4 on the 0-1 scale) a strong one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from agents.torch_rewards import TORCH_REWARDS
+from rcsim_env.encoders.sentence_encoder import SentenceEncoder
+
+
+def action_to_unit(action: torch.Tensor) -> torch.Tensor:
+    """Map actions in [-1, 1] (shape (B, 1) or (B,)) to scores on the 0-1 scale, shape (B,)."""
+    return (action.reshape(action.shape[0], -1)[:, 0] + 1.0) / 2.0
+
+
+def unit_to_action(score01: torch.Tensor) -> torch.Tensor:
+    """Map 0-1 scores (B,) to actions in [-1, 1] of shape (B, 1)."""
+    return (2.0 * score01 - 1.0).unsqueeze(-1)
+
+
+def pair_sentences(observations: Sequence[dict[str, str]]) -> tuple[list[str], list[str]]:
+    """Split text observations ``{"sentence_a", "sentence_b"}`` into two sentence lists."""
+    return [o["sentence_a"] for o in observations], [o["sentence_b"] for o in observations]
+
+
+class EncoderCritic(nn.Module):
+    """Q(s, a) = R(a, cos(e_a, e_b)) - softplus(β), with the encoder trainable.
+
+    Args:
+        encoder: the :class:`SentenceEncoder` to calibrate (trained in place).
+        reward: the environment's reward name (``squared``, ``absolute`` or ``paper``).
+        learn_noise_floor: learn the offset β (otherwise Q has no offset).
+
+    ``encode_state(observations)`` takes a list of text observations and returns the
+    state features, shape (B, 1): the cosine ŝ. ``q_value(state, action)`` returns (B,).
+    """
+
+    def __init__(self, encoder: SentenceEncoder, reward: str = "squared", learn_noise_floor: bool = True):
+        super().__init__()
+        if reward not in TORCH_REWARDS:
+            raise ValueError(f"the encoder critic supports rewards {sorted(TORCH_REWARDS)}, got {reward!r}")
+        self.encoder = encoder
+        self.reward_name = reward
+        self._reward = TORCH_REWARDS[reward]
+        self.noise_floor = nn.Parameter(torch.full((), -4.0), requires_grad=learn_noise_floor)
+
+    def encoder_parameters(self) -> Iterator[nn.Parameter]:
+        """The encoder's parameters (trained with the encoder learning rate)."""
+        return self.encoder.parameters()
+
+    def encode_state(self, observations: Sequence[dict[str, str]]) -> torch.Tensor:
+        """Cosine similarity of each pair's sentence embeddings, shape (B, 1), with gradients."""
+        sentences_a, sentences_b = pair_sentences(observations)
+        embeddings = self.encoder.embed([*sentences_a, *sentences_b])
+        count = len(sentences_a)
+        return F.cosine_similarity(embeddings[:count], embeddings[count:], dim=-1).unsqueeze(-1)
+
+    def q_value(self, state: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        """Expected reward of answering ``action`` (B, 1) in [-1, 1] given the state (B, 1); shape (B,)."""
+        return self._reward(action_to_unit(action), state[:, 0]) - F.softplus(self.noise_floor)
+
+
+class PairActor(nn.Module):
+    """A small actor: answer = clamp(ŝ + f(ŝ), 0, 1) mapped to [-1, 1], f a tiny MLP starting at 0.
+
+    It reads the critic's state features (B, 1) and returns actions (B, 1). Starting
+    from f = 0 the actor answers the encoder's cosine; training moves it toward the
+    critic's best answer.
+    """
+
+    def __init__(self, hidden: int = 16):
+        super().__init__()
+        self.correction = nn.Sequential(nn.Linear(1, hidden), nn.Tanh(), nn.Linear(hidden, 1))
+        nn.init.zeros_(self.correction[-1].weight)
+        nn.init.zeros_(self.correction[-1].bias)
+
+    def forward(self, state: torch.Tensor) -> torch.Tensor:
+        """Actions in [-1, 1], shape (B, 1), for state features (B, 1)."""
+        similarity = state[:, :1]
+        score01 = (similarity + self.correction(similarity)).clamp(0.0, 1.0)
+        return 2.0 * score01 - 1.0

@@ -1,0 +1,292 @@
+"""STS-B test Spearman against oracle labels: the untouched encoder, supervised fine-tuning, RC-DDPG,
+the paper's update and SB3 TD3, in one seeded run.
+
+For each label budget (250, 500, 1000 by default) the labelled pairs are the first N of
+one seeded shuffle of STS-B train (so budgets are nested), and every method gets the
+same pairs with labels from the same simulated annotator (``--noise``):
+
+- ``supervised``: CosineSimilarityLoss fine-tuning (batch 16, lr 2e-5, 2 epochs) on the labels;
+- ``rc-ddpg``: the actor-critic, which sees only rewards, one query per pair;
+- ``paper-rlhf``: the paper's update, one step per label;
+- ``sb3-td3``: SB3 TD3 on frozen embedding observations; it cannot fine-tune the encoder,
+  so its row is the Spearman of its actor's judgements of STS-B test against gold.
+
+Seconds are each method's training time (for TD3 including embedding its pairs), not
+model loading or evaluation. Acceptance: RC-DDPG with 1,000 queries >= 84.0, in at most
+2x the supervised run's seconds. Writes JSON and a PNG.
+
+    python benchmarks/label_efficiency.py --help
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from rcsim_env.config import add_dataclass_arguments, dataclass_from_args
+
+METHODS = ("supervised", "rc-ddpg", "paper-rlhf", "sb3-td3")
+TARGET_SPEARMAN, TARGET_TIME_RATIO = 84.0, 2.0
+
+
+@dataclass
+class LabelEfficiencyConfig:
+    """Settings of the label-efficiency benchmark."""
+
+    budgets: tuple[int, ...] = field(
+        default=(250, 500, 1000), metadata={"help": "label budgets, e.g. 250,500,1000"}
+    )
+    methods: tuple[str, ...] = field(
+        default=METHODS, metadata={"help": "methods to run: " + ",".join(METHODS)}
+    )
+    noise: str = field(
+        default="rounded",
+        metadata={"help": "simulated annotator for every method: rounded, mild, exact or paper"},
+    )
+    encoder: str | None = field(
+        default=None, metadata={"help": "encoder folder or hub id; none = bundled MiniLM"}
+    )
+    data_dir: str | None = field(default=None, metadata={"help": "data directory holding sts/STSBenchmark"})
+    exploration: float = field(default=0.4, metadata={"help": "RC-DDPG exploration std on the 0-1 scale"})
+    update_every: int = field(default=4, metadata={"help": "RC-DDPG: queries between learning phases"})
+    gradient_steps: int = field(default=1, metadata={"help": "RC-DDPG: TD updates per learning phase"})
+    batch_size: int = field(default=16, metadata={"help": "RC-DDPG: transitions per TD update"})
+    encoder_lr: float = field(default=2e-5, metadata={"help": "RC-DDPG: encoder learning rate"})
+    seed: int = field(default=0, metadata={"help": "seed of the label draw and of every method"})
+    threads: int | None = field(default=None, metadata={"help": "torch threads; none = torch's default"})
+    device: str = field(default="auto", metadata={"help": "auto, cpu or cuda"})
+    show_progress: bool = field(default=True, metadata={"help": "show progress bars"})
+    output: str = field(
+        default="results/label_efficiency.json", metadata={"help": "JSON output (PNG beside it)"}
+    )
+
+
+def draw_labelled_pairs(config: LabelEfficiencyConfig):
+    """The largest budget's pairs from one seeded shuffle of STS-B train, with one annotator label each.
+
+    Returns ``(pairs, labels)``: ``pairs[:n]`` is budget n's draw; ``labels[i]`` is the
+    simulated annotator's score (0-5) of ``pairs[i]`` (None when it skipped).
+    """
+    from rcsim_env.data.loaders import load_stsb
+    from rcsim_env.envs.similarity import NOISE_PRESETS
+    from rcsim_env.oracles.dataset import DatasetOracle
+
+    train = load_stsb("train", data_dir=config.data_dir)
+    largest = max(config.budgets)
+    if largest > len(train):
+        raise ValueError(f"budget {largest} exceeds the {len(train)} STS-B train pairs")
+    rng = np.random.default_rng(config.seed)
+    pairs = [train[i] for i in rng.permutation(len(train))[:largest]]
+    oracle = DatasetOracle(pairs, NOISE_PRESETS[config.noise]())
+    labels = [oracle.judge(p.sentence_a, p.sentence_b, rng=rng) for p in pairs]
+    return pairs, labels
+
+
+def _load_encoder(config: LabelEfficiencyConfig):
+    from rcsim_env.encoders import SentenceEncoder
+
+    torch.manual_seed(config.seed)
+    return SentenceEncoder.from_pretrained(config.encoder, device=config.device)
+
+
+def _test_spearman(encoder, test_pairs) -> float:
+    from rcsim_env.evaluation.sts import evaluate_pairs
+
+    encoder.eval()
+    return float(evaluate_pairs(encoder, test_pairs)["spearman"])
+
+
+def run_supervised(config, pairs, labels, test_pairs) -> dict:
+    """Supervised fine-tuning on the annotator's labels; returns the result row."""
+    from agents.supervised import SupervisedConfig, finetune_supervised
+    from rcsim_env.data.pairs import ScoredPair
+
+    labelled = [
+        ScoredPair(p.sentence_a, p.sentence_b, label, p.pair_id)
+        for p, label in zip(pairs, labels, strict=True)
+        if label is not None
+    ]
+    encoder = _load_encoder(config)
+    stats = finetune_supervised(
+        encoder, labelled, SupervisedConfig(seed=config.seed, show_progress=config.show_progress)
+    )
+    return {
+        "test_spearman": _test_spearman(encoder, test_pairs),
+        "seconds": stats["seconds"],
+        "steps": stats["steps"],
+    }
+
+
+def run_calibration(config, agent: str, pairs, test_pairs) -> dict:
+    """RC-DDPG or the paper's update against a dataset oracle over ``pairs`` (one query each)."""
+    from agents.calibration.config import CalibrationConfig
+    from agents.calibration.trainer import CalibrationRun
+
+    with tempfile.TemporaryDirectory(prefix=f"rcsim-{agent}-") as folder:
+        calibration = CalibrationConfig(
+            agent=agent,
+            encoder=config.encoder,
+            data_dir=config.data_dir,
+            noise=config.noise,
+            queries=len(pairs),
+            exploration=config.exploration,
+            update_every=config.update_every,
+            gradient_steps=config.gradient_steps,
+            batch_size=config.batch_size,
+            encoder_lr=config.encoder_lr,
+            eval_every=0,
+            dev_pairs=0,
+            test=False,
+            checkpoint_every=0,
+            seed=config.seed,
+            device=config.device,
+            show_progress=config.show_progress,
+            tensorboard=False,
+            output=str(Path(folder) / "run"),
+        )
+        torch.manual_seed(config.seed)
+        run = CalibrationRun(calibration, pool=list(pairs))
+        status = run.run()
+        if status != 0:
+            raise RuntimeError(f"{agent} stopped with status {status}")
+        return {
+            "test_spearman": _test_spearman(run.encoder, test_pairs),
+            "seconds": run.train_seconds,
+            "updates": run.updates,
+            "mean_reward": run.report("done")["mean_reward"],
+        }
+
+
+def run_td3(config, pairs, test_pairs) -> dict:
+    """SB3 TD3 on embedding observations; the row is its actor's agreement with gold on STS-B test."""
+    from agents.sb3_judge import TD3JudgeConfig, judge_agreement, train_td3_judge
+    from rcsim_env.envs.similarity import SentenceSimilarityEnv
+
+    encoder = _load_encoder(config)
+    started = time.perf_counter()
+    env = SentenceSimilarityEnv(
+        pairs=list(pairs),
+        observation="embedding",
+        encoder=encoder,
+        label_budget=len(pairs),
+        noise=config.noise,
+    )
+    model = train_td3_judge(env, TD3JudgeConfig(queries=len(pairs), seed=config.seed))
+    seconds = time.perf_counter() - started
+    return {"test_spearman": judge_agreement(model, encoder, test_pairs), "seconds": seconds}
+
+
+def run(config: LabelEfficiencyConfig) -> dict:
+    """Run every method at every budget; print the table, write JSON and PNG; returns the results."""
+    from agents.calibration.plots import plot_scores_against_labels
+    from rcsim_env.data.loaders import load_stsb
+
+    unknown = sorted(set(config.methods) - set(METHODS))
+    if unknown:
+        raise ValueError(f"unknown methods {unknown}; choose from {METHODS}")
+    if config.threads:
+        torch.set_num_threads(int(config.threads))
+    started = time.perf_counter()
+    test_pairs = load_stsb("test", data_dir=config.data_dir)
+    pairs, labels = draw_labelled_pairs(config)
+    untouched = _test_spearman(_load_encoder(config), test_pairs)
+    print(f"untouched encoder: STS-B test Spearman {untouched:.2f}")
+    rows = [{"method": "untouched", "labels": 0, "test_spearman": untouched, "seconds": 0.0}]
+    for budget in sorted(config.budgets):
+        for method in config.methods:
+            print(f"--- {method}, {budget} labels")
+            subset, subset_labels = pairs[:budget], labels[:budget]
+            if method == "supervised":
+                result = run_supervised(config, subset, subset_labels, test_pairs)
+            elif method == "sb3-td3":
+                result = run_td3(config, subset, test_pairs)
+            else:
+                result = run_calibration(config, method, subset, test_pairs)
+            row = {"method": method, "labels": budget, **result}
+            rows.append(row)
+            print(f"    STS-B test Spearman {row['test_spearman']:.2f} in {row['seconds']:.1f} s")
+    results = {
+        "benchmark": "label_efficiency",
+        "config": asdict(config),
+        "rows": rows,
+        "acceptance": acceptance(rows),
+        "machine": {
+            "platform": platform.platform(),
+            "torch": torch.__version__,
+            "threads": torch.get_num_threads(),
+        },
+        "wall_seconds": time.perf_counter() - started,
+    }
+    print_table(rows, results["acceptance"])
+    output = Path(config.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    series: dict[str, list[tuple[int, float]]] = {}
+    for row in rows[1:]:
+        name = "sb3-td3 (actor's judgements)" if row["method"] == "sb3-td3" else row["method"]
+        series.setdefault(name, []).append((row["labels"], row["test_spearman"]))
+    picture = plot_scores_against_labels(
+        series,
+        output.with_suffix(".png"),
+        f"STS-B test Spearman against labels ({config.noise} annotator)",
+        untouched,
+    )
+    print(f"wrote {output} and {picture}")
+    return results
+
+
+def acceptance(rows: list[dict]) -> dict:
+    """RC-DDPG at the largest budget against the targets (>= 84.0 and <= 2x supervised's seconds)."""
+    by_key = {(row["method"], row["labels"]): row for row in rows}
+    budgets = [row["labels"] for row in rows if row["method"] == "rc-ddpg"]
+    if not budgets or ("supervised", max(budgets)) not in by_key:
+        return {"evaluated": False, "reason": "needs rc-ddpg and supervised at the same budget"}
+    budget = max(budgets)
+    rc, supervised = by_key[("rc-ddpg", budget)], by_key[("supervised", budget)]
+    ratio = rc["seconds"] / supervised["seconds"]
+    return {
+        "evaluated": True,
+        "labels": budget,
+        "rc_ddpg_spearman": rc["test_spearman"],
+        "supervised_spearman": supervised["test_spearman"],
+        "time_ratio": ratio,
+        "spearman_target": TARGET_SPEARMAN,
+        "time_ratio_target": TARGET_TIME_RATIO,
+        "spearman_met": rc["test_spearman"] >= TARGET_SPEARMAN,
+        "time_met": ratio <= TARGET_TIME_RATIO,
+    }
+
+
+def print_table(rows: list[dict], verdict: dict) -> None:
+    """Print one line per method and budget, then the acceptance verdict."""
+    print(f"\n{'method':<12} {'labels':>6} {'Spearman':>9} {'seconds':>8}")
+    for row in rows:
+        print(f"{row['method']:<12} {row['labels']:>6} {row['test_spearman']:>9.2f} {row['seconds']:>8.1f}")
+    if verdict.get("evaluated"):
+        print(
+            f"\nacceptance at {verdict['labels']} labels: RC-DDPG {verdict['rc_ddpg_spearman']:.2f} "
+            f"(target >= {TARGET_SPEARMAN}: {'met' if verdict['spearman_met'] else 'NOT met'}), "
+            f"time {verdict['time_ratio']:.2f}x supervised "
+            f"(target <= {TARGET_TIME_RATIO}: {'met' if verdict['time_met'] else 'NOT met'})"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point; returns the exit status."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_dataclass_arguments(parser, LabelEfficiencyConfig)
+    run(dataclass_from_args(LabelEfficiencyConfig, parser.parse_args(argv)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

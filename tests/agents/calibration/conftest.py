@@ -1,0 +1,35 @@
+"""Fixtures for calibration runs on the tiny encoder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agents.calibration.config import CalibrationConfig
+
+
+@pytest.fixture
+def tiny_run_config(tiny_model_dir: Path, shared_data_dir: Path, tmp_path: Path):
+    """A factory of short calibration configs on the tiny encoder and the real STS-B files."""
+
+    def make(**overrides) -> CalibrationConfig:
+        values = dict(
+            encoder=str(tiny_model_dir),
+            data_dir=str(shared_data_dir),
+            queries=40,
+            batch_size=8,
+            learning_starts=8,
+            update_every=4,
+            eval_every=20,
+            dev_pairs=40,
+            checkpoint_every=0,
+            device="cpu",
+            show_progress=False,
+            tensorboard=False,
+            output=str(tmp_path / "run"),
+        )
+        values.update(overrides)
+        return CalibrationConfig(**values)
+
+    return make

@@ -1,0 +1,160 @@
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from agents.calibration.trainer import (
+    EXIT_DONE,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    CalibrationRun,
+    RunFolderError,
+    load_run_config,
+)
+from agents.ddpg.checkpoint import load_checkpoint
+from rcsim_env.encoders import SentenceEncoder
+
+
+def _weights(encoder):
+    return {name: tensor.detach().clone() for name, tensor in encoder.state_dict().items()}
+
+
+def test_a_run_writes_every_artifact_and_changes_the_encoder(tiny_run_config, tiny_model_dir):
+    config = tiny_run_config(keep_best=False)
+    run = CalibrationRun(config)
+    assert run.run() == EXIT_DONE
+    folder = run.folder.root
+    report = json.loads((folder / "report.json").read_text())
+    assert report["status"] == "done" and report["queries"] == 40 and report["agent"] == "rc-ddpg"
+    assert report["updates"] == (40 - 8) // 4 + 1  # learning phases from query 8 on, every 4 queries
+    assert set(report["before"]) == {"dev_spearman", "test_spearman"} == set(report["after"])
+    assert [h["query"] for h in report["dev_history"]] == [0, 20, 40]
+    assert len(run.folder.queries.rows()) == 40
+    assert any(row.get("train/critic_loss") for row in run.folder.metrics.rows())
+    assert (folder / "learning_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not (folder / "checkpoint.pt").exists()  # finished runs keep the exported encoder only
+
+    exported = SentenceEncoder.from_pretrained(folder / "encoder", device="cpu")
+    original = SentenceEncoder.from_pretrained(tiny_model_dir, device="cpu")
+    changed = [
+        name
+        for name, tensor in exported.state_dict().items()
+        if not torch.equal(tensor, original.state_dict()[name])
+    ]
+    assert changed, "the TD updates did not change the encoder"
+    assert all(torch.equal(t, run.encoder.state_dict()[n]) for n, t in exported.state_dict().items())
+
+
+def test_keep_best_exports_the_best_dev_encoder(tiny_run_config):
+    run = CalibrationRun(tiny_run_config())
+    assert run.run() == EXIT_DONE
+    report = json.loads(run.folder.report_path.read_text())
+    best = max(report["dev_history"], key=lambda h: h["dev_spearman"])
+    assert report["best"]["dev_spearman"] == pytest.approx(best["dev_spearman"])
+    assert report["after"]["dev_spearman"] == pytest.approx(best["dev_spearman"])
+
+
+class _StopAt(CalibrationRun):
+    """A run whose Ctrl-C arrives after query ``stop_at`` (as the SIGINT handler would request it)."""
+
+    stop_at = 17
+
+    def _one_query(self):
+        super()._one_query()
+        if self.query == self.stop_at:
+            self.request_stop()
+
+
+def test_stop_and_resume_gives_the_same_encoder_as_an_uninterrupted_run(tiny_run_config, tmp_path):
+    straight = CalibrationRun(tiny_run_config(output=str(tmp_path / "straight"), checkpoint_every=10))
+    assert straight.run() == EXIT_DONE
+
+    config = tiny_run_config(output=str(tmp_path / "stopped"), checkpoint_every=10)
+    assert _StopAt(config).run() == EXIT_INTERRUPTED
+    saved = json.loads((tmp_path / "stopped" / "report.json").read_text())
+    assert saved["status"] == "interrupted" and saved["queries"] == 17
+    assert load_checkpoint(tmp_path / "stopped" / "checkpoint.pt")["trainer"]["query"] == 17
+
+    resumed = CalibrationRun(load_run_config(str(tmp_path / "stopped")), resume=True)
+    assert resumed.run() == EXIT_DONE
+    for name, tensor in _weights(straight.encoder).items():
+        assert torch.equal(tensor, resumed.encoder.state_dict()[name]), name
+    assert resumed.folder.queries.rows() == straight.folder.queries.rows()
+    a = json.loads(straight.folder.report_path.read_text())
+    b = json.loads(resumed.folder.report_path.read_text())
+    assert a["dev_history"] == b["dev_history"] and a["after"] == b["after"] and a["updates"] == b["updates"]
+
+
+def test_paper_rlhf_agent_runs_and_resumes_identically(tiny_run_config, tmp_path):
+    common = dict(agent="paper-rlhf", queries=24, eval_every=0, dev_pairs=0, test=False)
+    straight = CalibrationRun(tiny_run_config(output=str(tmp_path / "a"), **common))
+    assert straight.run() == EXIT_DONE
+    assert json.loads(straight.folder.report_path.read_text())["updates"] == 24
+    stopped = _StopAt(tiny_run_config(output=str(tmp_path / "b"), **common))
+    stopped.stop_at = 9
+    assert stopped.run() == EXIT_INTERRUPTED
+    resumed = CalibrationRun(load_run_config(str(tmp_path / "b")), resume=True)
+    assert resumed.run() == EXIT_DONE
+    for name, tensor in _weights(straight.encoder).items():
+        assert torch.equal(tensor, resumed.encoder.state_dict()[name]), name
+
+
+def test_a_diverging_run_stops_clearly_and_keeps_the_last_good_checkpoint(tiny_run_config, capsys):
+    config = tiny_run_config(
+        encoder_lr=1e12, max_grad_norm=None, checkpoint_every=4, eval_every=0, dev_pairs=0, test=False
+    )
+    run = CalibrationRun(config)
+    assert run.run() == EXIT_FAILED
+    printed = capsys.readouterr().out
+    assert "NaN or inf" in printed and "last good checkpoint" in printed
+    report = json.loads(run.folder.report_path.read_text())
+    assert report["status"] == "failed" and "NaN or inf" in report["error"]
+    state = load_checkpoint(run.folder.checkpoint_path)
+    assert state["trainer"]["query"] < report["queries"] + 1
+    weights = state["learner"]["critic"]
+    assert all(torch.isfinite(t).all() for t in weights.values() if t.is_floating_point())
+
+
+def test_a_finished_folder_is_not_overwritten_and_resume_needs_a_checkpoint(tiny_run_config):
+    config = tiny_run_config(queries=8, eval_every=0, dev_pairs=0, test=False)
+    assert CalibrationRun(config).run() == EXIT_DONE
+    with pytest.raises(RunFolderError, match="already holds a run"):
+        CalibrationRun(config)
+    with pytest.raises(RunFolderError, match="cannot resume"):
+        CalibrationRun(config, resume=True)
+
+
+def test_load_run_config_names_a_missing_folder(tmp_path):
+    with pytest.raises(RunFolderError, match="config.json does not exist"):
+        load_run_config(str(tmp_path / "nowhere"))
+
+
+class _FlakyOracle:
+    """A dataset-like oracle whose connection breaks on its 13th call (e.g. a labelling server going away)."""
+
+    nondeterministic = False
+
+    def __init__(self, pairs, fail_on=13):
+        self.gold = {(p.sentence_a, p.sentence_b): p.score for p in pairs}
+        self.calls, self.fail_on = 0, fail_on
+
+    def judge(self, sentence_a, sentence_b, *, rng=None):
+        self.calls += 1
+        if self.calls == self.fail_on:
+            raise ConnectionError("the labelling server went away")
+        return self.gold[(sentence_a, sentence_b)]
+
+
+def test_a_crash_mid_run_saves_what_was_learned_and_resume_finishes(tiny_run_config, shared_data_dir):
+    from rcsim_env.data.loaders import load_stsb
+
+    pool = load_stsb("train", data_dir=shared_data_dir)[:60]
+    config = tiny_run_config(queries=30, eval_every=0, dev_pairs=0, test=False)
+    with pytest.raises(ConnectionError, match="went away"):
+        CalibrationRun(config, pool=pool, oracle=_FlakyOracle(pool)).run()
+    report = json.loads((Path(config.output) / "report.json").read_text())
+    assert report["status"] == "crashed" and "ConnectionError" in report["error"] and report["queries"] == 12
+    resumed = CalibrationRun(config, resume=True, pool=pool, oracle=_FlakyOracle(pool, fail_on=-1))
+    assert resumed.run() == EXIT_DONE
+    assert [int(r["query"]) for r in resumed.folder.queries.rows()] == list(range(1, 31))
