@@ -44,26 +44,47 @@ def pair_sentences(observations: Sequence[dict[str, str]]) -> tuple[list[str], l
     return [o["sentence_a"] for o in observations], [o["sentence_b"] for o in observations]
 
 
+TD_LOSSES = ("distance", "mse")
+
+
 class EncoderCritic(nn.Module):
     """Q(s, a) = R(a, cos(e_a, e_b)) - softplus(β), with the encoder trainable.
 
     Args:
         encoder: the :class:`SentenceEncoder` to calibrate (trained in place).
         reward: the environment's reward name (``squared``, ``absolute`` or ``paper``).
-        learn_noise_floor: learn the offset β (otherwise Q has no offset).
+        learn_noise_floor: learn the offset β (otherwise Q has no offset; never with ``"distance"``).
+        td_loss: how the TD error is measured. ``"mse"``: (Q - r)². ``"distance"`` (for the
+            squared reward; other rewards use ``"mse"``): the error between the distances
+            the two values stand for, (sqrt(-Q) - sqrt(-r))² = (|a - ŝ| - |a - y|)². When
+            the exploration noise puts ``a`` beyond both ŝ and the oracle's y, its gradient
+            on ŝ is exactly the supervised 2(ŝ - y); the squared error's is that times a
+            random factor 2(a - ŝ)(2a - ŝ - y) with mean ~4σ², far noisier. Only valid
+            with gamma = 0 (one-step values), which is how calibration runs.
 
     ``encode_state(observations)`` takes a list of text observations and returns the
     state features, shape (B, 1): the cosine ŝ. ``q_value(state, action)`` returns (B,).
     """
 
-    def __init__(self, encoder: SentenceEncoder, reward: str = "squared", learn_noise_floor: bool = True):
+    def __init__(
+        self,
+        encoder: SentenceEncoder,
+        reward: str = "squared",
+        learn_noise_floor: bool = True,
+        td_loss: str = "distance",
+    ):
         super().__init__()
         if reward not in TORCH_REWARDS:
             raise ValueError(f"the encoder critic supports rewards {sorted(TORCH_REWARDS)}, got {reward!r}")
+        if td_loss not in TD_LOSSES:
+            raise ValueError(f"td_loss must be one of {TD_LOSSES}, got {td_loss!r}")
+        self.td_loss_kind = td_loss if reward == "squared" else "mse"
         self.encoder = encoder
         self.reward_name = reward
         self._reward = TORCH_REWARDS[reward]
-        self.noise_floor = nn.Parameter(torch.full((), -4.0), requires_grad=learn_noise_floor)
+        self.noise_floor = nn.Parameter(
+            torch.full((), -4.0), requires_grad=learn_noise_floor and self.td_loss_kind == "mse"
+        )
 
     def encoder_parameters(self) -> Iterator[nn.Parameter]:
         """The encoder's parameters (trained with the encoder learning rate)."""
@@ -78,7 +99,16 @@ class EncoderCritic(nn.Module):
 
     def q_value(self, state: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
         """Expected reward of answering ``action`` (B, 1) in [-1, 1] given the state (B, 1); shape (B,)."""
-        return self._reward(action_to_unit(action), state[:, 0]) - F.softplus(self.noise_floor)
+        offset = 0.0 if self.td_loss_kind == "distance" else F.softplus(self.noise_floor)
+        return self._reward(action_to_unit(action), state[:, 0]) - offset
+
+    def td_loss(self, q: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """The TD error's loss (see the class docstring); ``q`` and ``target`` have shape (B,)."""
+        if self.td_loss_kind == "mse":
+            return F.mse_loss(q, target)
+        predicted = (-q).clamp(min=1e-12).sqrt()
+        observed = (-target).clamp(min=0.0).sqrt()
+        return F.mse_loss(predicted, observed)
 
 
 class PairActor(nn.Module):

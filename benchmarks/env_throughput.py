@@ -11,18 +11,16 @@ Both are pairs per second; ratio = environment / raw (goal: >= 0.90). Each side 
 
 from __future__ import annotations
 
-import argparse
-import json
 import platform
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from rcsim_env.config import add_dataclass_arguments, dataclass_from_args
+from rcsim_env.config import run_config_command
+from rcsim_env.jsonio import write_json
 
 
 @dataclass
@@ -105,19 +103,14 @@ def run(config: ThroughputConfig) -> dict:
     )
     print(f"environment : {result['env_steps_per_s']:8.1f} steps/s (one pair per step)")
     print(f"ratio       : {result['ratio_env_to_raw']:.3f} (goal >= 0.90)")
-    out = Path(config.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    out = write_json(config.output, result)
     print(f"wrote {out}")
     return result
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_dataclass_arguments(parser, ThroughputConfig)
-    run(dataclass_from_args(ThroughputConfig, parser.parse_args(argv)))
-    return 0
+    """Command-line entry point; returns the exit status."""
+    return run_config_command(ThroughputConfig, run, argv, __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":

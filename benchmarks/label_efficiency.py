@@ -20,8 +20,6 @@ model loading or evaluation. Acceptance: RC-DDPG with 1,000 queries >= 84.0, in 
 
 from __future__ import annotations
 
-import argparse
-import json
 import platform
 import sys
 import tempfile
@@ -32,7 +30,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from rcsim_env.config import add_dataclass_arguments, dataclass_from_args
+from rcsim_env.config import run_config_command
+from rcsim_env.jsonio import write_json
 
 METHODS = ("supervised", "rc-ddpg", "paper-rlhf", "sb3-td3")
 TARGET_SPEARMAN, TARGET_TIME_RATIO = 84.0, 2.0
@@ -227,9 +226,7 @@ def run(config: LabelEfficiencyConfig) -> dict:
         "wall_seconds": time.perf_counter() - started,
     }
     print_table(rows, results["acceptance"])
-    output = Path(config.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    output = write_json(config.output, results)
     series: dict[str, list[tuple[int, float]]] = {}
     for row in rows[1:]:
         name = "sb3-td3 (actor's judgements)" if row["method"] == "sb3-td3" else row["method"]
@@ -282,10 +279,7 @@ def print_table(rows: list[dict], verdict: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_dataclass_arguments(parser, LabelEfficiencyConfig)
-    run(dataclass_from_args(LabelEfficiencyConfig, parser.parse_args(argv)))
-    return 0
+    return run_config_command(LabelEfficiencyConfig, run, argv, __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":

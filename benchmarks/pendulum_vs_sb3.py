@@ -16,20 +16,18 @@ Goals: our mean return within 10 of SB3's or better, our steps/s >= SB3's.
 
 from __future__ import annotations
 
-import argparse
-import json
 import platform
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
 from agents.ddpg.pendulum import ENV_ID, PendulumConfig, PendulumRun, evaluate_pendulum
-from rcsim_env.config import add_dataclass_arguments, dataclass_from_args
+from rcsim_env.config import run_config_command
+from rcsim_env.jsonio import write_json
 
 
 @dataclass
@@ -183,19 +181,14 @@ def run(config: PendulumBenchConfig) -> dict[str, Any]:
             f"{line['train_seconds']:>7.1f}  {line['train_cpu_seconds']:>7.1f}"
         )
     print(f"goals: {goals}")
-    out = Path(config.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    out = write_json(config.output, result)
     print(f"wrote {out}")
     return result
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_dataclass_arguments(parser, PendulumBenchConfig)
-    run(dataclass_from_args(PendulumBenchConfig, parser.parse_args(argv)))
-    return 0
+    """Command-line entry point; returns the exit status."""
+    return run_config_command(PendulumBenchConfig, run, argv, __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":

@@ -82,6 +82,19 @@ def add_dataclass_arguments(parser: argparse.ArgumentParser, config_class: type)
         )
 
 
+def run_config_command(
+    config_class: type[T], run, argv: list[str] | None = None, description: str | None = None
+) -> int:
+    """Parse ``argv`` into ``config_class`` (one option per field) and call ``run(config)``; returns 0.
+
+    The ``main`` of the benchmark scripts.
+    """
+    parser = argparse.ArgumentParser(description=description)
+    add_dataclass_arguments(parser, config_class)
+    run(dataclass_from_args(config_class, parser.parse_args(argv)))
+    return 0
+
+
 def dataclass_from_args(config_class: type[T], args: argparse.Namespace) -> T:
     """Build ``config_class`` from parsed arguments added by :func:`add_dataclass_arguments`."""
     values = {field.name: getattr(args, field.name) for field in dataclasses.fields(config_class)}

@@ -59,6 +59,10 @@ class CalibrationConfig:
     head_lr: float = field(
         default=1e-3, metadata={"help": "learning rate of the actor and the critic's offset"}
     )
+    td_loss: str = field(
+        default="distance",
+        metadata={"help": "critic loss: distance (|a-s| vs sqrt(-r), squared reward only) or mse (Q vs r)"},
+    )
     gamma: float = field(
         default=0.0, metadata={"help": "discount; 0 because one pair's answer does not change the next pair"}
     )
@@ -109,3 +113,9 @@ class CalibrationConfig:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
         if not 0.0 <= self.gamma < 1.0:
             raise ValueError(f"gamma must be in [0, 1), got {self.gamma}")
+        if self.td_loss not in ("distance", "mse"):
+            raise ValueError(f"td_loss must be distance or mse, got {self.td_loss!r}")
+        if self.td_loss == "distance" and self.gamma > 0:
+            raise ValueError(
+                "--td-loss distance compares one-step rewards; with --gamma > 0 use --td-loss mse"
+            )

@@ -73,7 +73,7 @@ class RCDDPGLearner:
 
     def __init__(self, encoder: SentenceEncoder, config: CalibrationConfig, action_space: spaces.Box):
         self.encoder = encoder
-        critic = EncoderCritic(encoder, reward=config.reward)
+        critic = EncoderCritic(encoder, reward=config.reward, td_loss=config.td_loss)
         ddpg_config = DDPGConfig(
             gamma=config.gamma,
             tau=config.tau,

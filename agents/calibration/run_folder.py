@@ -15,12 +15,15 @@ Layout (``run/``):
 from __future__ import annotations
 
 import csv
-import json
 import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from rcsim_env.jsonio import write_json
+
+__all__ = ["CsvLog", "RunFolder", "write_json"]
 
 QUERY_FIELDS = (
     "query",
@@ -32,23 +35,6 @@ QUERY_FIELDS = (
     "reward",
     "skipped",
 )
-
-
-def write_json(path: Path, data: object) -> None:
-    """Write ``data`` as indented JSON atomically (temp file, then rename); NaN becomes null."""
-
-    def clean(value: object) -> object:
-        if isinstance(value, float) and not math.isfinite(value):
-            return None
-        if isinstance(value, Mapping):
-            return {str(k): clean(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [clean(v) for v in value]
-        return value
-
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(clean(data), indent=2) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
 
 
 class CsvLog:

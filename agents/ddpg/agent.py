@@ -5,7 +5,9 @@ The agent is generic over what an observation is. The critic owns the state enco
 * ``critic.encode_state(obs_input) -> Tensor (B, F)``: observation batch to state
   features (for sentence pairs this holds the pretrained encoder; in updates it runs
   with gradient, so the critic's TD error fine-tunes it);
-* ``critic.q_value(state, action) -> Tensor (B,)``: the action value.
+* ``critic.q_value(state, action) -> Tensor (B,)``: the action value;
+* optionally ``critic.td_loss(q, target) -> Tensor``: how to measure the TD error (default
+  the mean squared error ``mean (Q(s, a) - y)^2``).
 
 The actor maps those features to actions, ``actor(state) -> (B, action_dim)`` within the
 action space's bounds, and never trains the encoder (it sees detached features). Either
@@ -16,7 +18,7 @@ One update (:meth:`DDPG.update`), on a batch from the replay buffer::
 
     s  = critic.encode_state(obs)                         (with gradient)
     y  = r + gamma * (1 - terminated) * Q'(s', mu'(s')),  s' = critic'.encode_state(next_obs)
-    critic loss = mean (Q(s, a) - y)^2
+    critic loss = mean (Q(s, a) - y)^2                    (or critic.td_loss(Q(s, a), y))
     actor loss  = -mean Q(sg(s), mu(sg(s)))               (every policy_delay updates; sg = detach)
     targets     <- tau * online + (1 - tau) * targets
 
@@ -329,7 +331,8 @@ class DDPG:
                 next_state = self.target_critic.encode_state(self.obs_to_input(batch.next_observations))
                 next_q = self.target_critic.q_value(next_state, self.target_actor(next_state))
             target = td_target(rewards, terminated, next_q, config.gamma)
-        critic_loss = F.mse_loss(q, target)
+        td_loss = getattr(self.critic, "td_loss", None)
+        critic_loss = td_loss(q, target) if callable(td_loss) else F.mse_loss(q, target)
         update_actor = (self.updates + 1) % config.policy_delay == 0
         actor_loss = None
         if update_actor:

@@ -73,3 +73,24 @@ def test_the_actor_starts_at_the_cosine_and_stays_in_bounds():
 def test_unknown_reward_is_refused(tiny_encoder):
     with pytest.raises(ValueError, match="supports rewards"):
         EncoderCritic(tiny_encoder, reward="hinge")
+
+
+def test_distance_td_loss_gives_the_supervised_gradient_when_the_answer_is_beyond_both(tiny_encoder):
+    critic = EncoderCritic(tiny_encoder, td_loss="distance")
+    similarity = torch.tensor([[0.40], [0.70]], requires_grad=True)
+    answers01 = torch.tensor([0.95, 0.05])  # above both s and y for the first, below both for the second
+    truth = torch.tensor([0.60, 0.50])
+    q = critic.q_value(similarity, unit_to_action(answers01))
+    rewards = -((answers01 - truth) ** 2)
+    critic.td_loss(q, rewards).backward()
+    supervised = 2 * (similarity.detach()[:, 0] - truth) / 2  # d/ds mean (s - y)^2
+    assert similarity.grad[:, 0] == pytest.approx(supervised, abs=1e-5)
+
+
+def test_mse_td_loss_is_the_squared_error_and_other_rewards_use_it(tiny_encoder):
+    critic = EncoderCritic(tiny_encoder, td_loss="mse", learn_noise_floor=False)
+    q, target = torch.tensor([-0.1, -0.3]), torch.tensor([-0.2, -0.2])
+    assert float(critic.td_loss(q, target)) == pytest.approx(0.01)
+    assert EncoderCritic(tiny_encoder, reward="paper").td_loss_kind == "mse"
+    with pytest.raises(ValueError, match="td_loss must be one of"):
+        EncoderCritic(tiny_encoder, td_loss="huber")

@@ -1,21 +1,10 @@
-import importlib.util
 import json
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
-def load_benchmark():
-    spec = importlib.util.spec_from_file_location("env_throughput", ROOT / "benchmarks" / "env_throughput.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_throughput_benchmark_writes_both_figures(tiny_model_dir, shared_data_dir, tmp_path, capsys):
-    bench = load_benchmark()
+def test_throughput_benchmark_writes_both_figures(
+    load_benchmark, tiny_model_dir, shared_data_dir, tmp_path, capsys
+):
+    bench = load_benchmark("env_throughput")
     out = tmp_path / "tp.json"
     assert (
         bench.main(

@@ -1,27 +1,12 @@
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def load_benchmark():
-    spec = importlib.util.spec_from_file_location(
-        "label_efficiency", ROOT / "benchmarks" / "label_efficiency.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
 
 def test_every_method_runs_at_every_budget_and_writes_json_and_png(
-    tiny_model_dir, shared_data_dir, tmp_path, capsys
+    load_benchmark, tiny_model_dir, shared_data_dir, tmp_path, capsys
 ):
-    bench = load_benchmark()
+    bench = load_benchmark("label_efficiency")
     out = tmp_path / "le.json"
     argv = ["--encoder", str(tiny_model_dir), "--data-dir", str(shared_data_dir), "--budgets", "16,32"]
     argv += ["--device", "cpu", "--no-show-progress", "--batch-size", "8", "--output", str(out)]
@@ -44,8 +29,8 @@ def test_every_method_runs_at_every_budget_and_writes_json_and_png(
     assert "acceptance at 32 labels" in printed and "sb3-td3" in printed
 
 
-def test_labels_are_nested_across_budgets_and_deterministic(shared_data_dir):
-    bench = load_benchmark()
+def test_labels_are_nested_across_budgets_and_deterministic(load_benchmark, shared_data_dir):
+    bench = load_benchmark("label_efficiency")
     config = bench.LabelEfficiencyConfig(budgets=(5, 10), data_dir=str(shared_data_dir), noise="mild")
     pairs, labels = bench.draw_labelled_pairs(config)
     again_pairs, again_labels = bench.draw_labelled_pairs(config)
@@ -53,8 +38,8 @@ def test_labels_are_nested_across_budgets_and_deterministic(shared_data_dir):
     assert all(label in {0.0, 1.0, 2.0, 3.0, 4.0, 5.0} for label in labels)
 
 
-def test_unknown_methods_and_oversized_budgets_are_refused(shared_data_dir):
-    bench = load_benchmark()
+def test_unknown_methods_and_oversized_budgets_are_refused(load_benchmark, shared_data_dir):
+    bench = load_benchmark("label_efficiency")
     with pytest.raises(ValueError, match="unknown methods"):
         bench.run(bench.LabelEfficiencyConfig(methods=("magic",), data_dir=str(shared_data_dir)))
     with pytest.raises(ValueError, match="exceeds the 5749"):

@@ -1,14 +1,6 @@
-import json
 import math
 
-from agents.calibration.run_folder import CsvLog, RunFolder, write_json
-
-
-def test_write_json_turns_nan_into_null_and_leaves_no_temp_file(tmp_path):
-    path = tmp_path / "r.json"
-    write_json(path, {"a": math.nan, "b": [1.5, math.inf], "c": {"d": 2}})
-    assert json.loads(path.read_text()) == {"a": None, "b": [1.5, None], "c": {"d": 2}}
-    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+from agents.calibration.run_folder import CsvLog, RunFolder
 
 
 def test_csv_log_appends_widens_its_header_and_truncates_to_a_query(tmp_path):

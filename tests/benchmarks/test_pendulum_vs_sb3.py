@@ -1,14 +1,9 @@
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import pytest
 import torch
-
-ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(autouse=True)
@@ -20,18 +15,8 @@ def one_torch_thread():
     torch.set_num_threads(threads)
 
 
-def load_benchmark():
-    spec = importlib.util.spec_from_file_location(
-        "pendulum_vs_sb3", ROOT / "benchmarks" / "pendulum_vs_sb3.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_benchmark_runs_both_sides_and_writes_the_table(tmp_path, capsys):
-    bench = load_benchmark()
+def test_benchmark_runs_both_sides_and_writes_the_table(load_benchmark, tmp_path, capsys):
+    bench = load_benchmark("pendulum_vs_sb3")
     out = tmp_path / "bench.json"
     argv = ["--steps", "400", "--learning-starts", "200", "--net-arch", "16,16", "--eval-episodes", "2"]
     assert bench.main([*argv, "--seeds", "0", "--output", str(out)]) == 0
