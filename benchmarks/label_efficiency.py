@@ -55,10 +55,12 @@ class LabelEfficiencyConfig:
         default=None, metadata={"help": "encoder folder or hub id; none = bundled MiniLM"}
     )
     data_dir: str | None = field(default=None, metadata={"help": "data directory holding sts/STSBenchmark"})
+    td_loss: str = field(default="distance", metadata={"help": "RC-DDPG critic loss: distance or mse"})
     exploration: float = field(default=0.4, metadata={"help": "RC-DDPG exploration std on the 0-1 scale"})
     update_every: int = field(default=4, metadata={"help": "RC-DDPG: queries between learning phases"})
     gradient_steps: int = field(default=1, metadata={"help": "RC-DDPG: TD updates per learning phase"})
     batch_size: int = field(default=16, metadata={"help": "RC-DDPG: transitions per TD update"})
+    learning_starts: int = field(default=64, metadata={"help": "RC-DDPG: queries before the first update"})
     encoder_lr: float = field(default=2e-5, metadata={"help": "RC-DDPG: encoder learning rate"})
     seed: int = field(default=0, metadata={"help": "seed of the label draw and of every method"})
     threads: int | None = field(default=None, metadata={"help": "torch threads; none = torch's default"})
@@ -137,10 +139,12 @@ def run_calibration(config, agent: str, pairs, test_pairs) -> dict:
             data_dir=config.data_dir,
             noise=config.noise,
             queries=len(pairs),
+            td_loss=config.td_loss,
             exploration=config.exploration,
             update_every=config.update_every,
             gradient_steps=config.gradient_steps,
             batch_size=config.batch_size,
+            learning_starts=config.learning_starts,
             encoder_lr=config.encoder_lr,
             eval_every=0,
             dev_pairs=0,

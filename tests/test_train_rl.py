@@ -41,6 +41,8 @@ def test_calibrate_on_a_tiny_model_writes_a_run_folder(tiny_model_dir, shared_da
             24,
             "--batch-size",
             8,
+            "--learning-starts",
+            8,
             "--eval-every",
             12,
             "--dev-pairs",
@@ -59,7 +61,7 @@ def test_calibrate_on_a_tiny_model_writes_a_run_folder(tiny_model_dir, shared_da
     assert result.returncode == 0, result.stderr[-2000:]
     assert "STS-B test Spearman: before" in result.stdout
     report = json.loads((run / "report.json").read_text())
-    assert report["status"] == "done" and report["queries"] == 24
+    assert report["status"] == "done" and report["queries"] == 24 and report["updates"] == 5
     for name in ("queries.csv", "metrics.csv", "learning_curve.png", "config.json", "encoder/config.json"):
         assert (run / name).is_file(), name
 

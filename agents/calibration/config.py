@@ -54,7 +54,7 @@ class CalibrationConfig:
     update_every: int = field(default=4, metadata={"help": "queries between learning phases"})
     gradient_steps: int = field(default=1, metadata={"help": "TD updates per learning phase"})
     batch_size: int = field(default=16, metadata={"help": "transitions per TD update"})
-    learning_starts: int = field(default=16, metadata={"help": "queries before the first update"})
+    learning_starts: int = field(default=64, metadata={"help": "queries before the first update"})
     encoder_lr: float = field(default=2e-5, metadata={"help": "learning rate of the encoder"})
     head_lr: float = field(
         default=1e-3, metadata={"help": "learning rate of the actor and the critic's offset"}

@@ -346,6 +346,7 @@ class CalibrationRun:
             after["dev_spearman"] = (
                 self.best["dev_spearman"] if self.best else self.history[-1]["dev_spearman"]
             )
+            after["final_dev_spearman"] = self.history[-1]["dev_spearman"]
         if self.test_pairs is not None and self.config.test:
             after["test_spearman"] = self._evaluate(self.test_pairs)
         self.after = after
@@ -402,6 +403,11 @@ class CalibrationRun:
                 lines.append(
                     f"  STS-B {split} Spearman: before {self.before[key]:.2f}  after {self.after[key]:.2f}"
                 )
+        final_dev = self.after.get("final_dev_spearman")
+        if final_dev is not None and chosen != "final":
+            lines.append(
+                f"  (after the last query the encoder scored {final_dev:.2f} on dev; the best one is kept)"
+            )
         lines.append(f"  encoder ({chosen}) saved to {self.folder.encoder_dir}")
         lines.append(f"  report {self.folder.report_path}, curve {self.folder.curve_path}")
         print("\n".join(lines))

@@ -50,14 +50,16 @@ def test_demo_ends_with_a_short_calibration_and_prints_before_and_after(
             data_dir=str(shared_data_dir),
             episodes=1,
             episode_length=4,
-            calibration_queries=16,
+            calibration_queries=72,
             output=str(tmp_path),
         )
     )
     printed = capsys.readouterr().out
-    assert "calibrating with RC-DDPG: 16 oracle queries" in printed
+    assert "calibrating with RC-DDPG: 72 oracle queries" in printed
     assert "STS-B test Spearman: before" in printed and "after" in printed
     calibration = summary["calibration"]
-    assert calibration["status"] == "done" and calibration["queries"] == 16
-    assert set(calibration["before"]) == set(calibration["after"]) == {"dev_spearman", "test_spearman"}
+    assert calibration["status"] == "done" and calibration["queries"] == 72
+    assert calibration["updates"] == 3  # learning starts after 64 queries, then every 4
+    assert set(calibration["before"]) == {"dev_spearman", "test_spearman"}
+    assert set(calibration["after"]) == {"dev_spearman", "final_dev_spearman", "test_spearman"}
     assert (tmp_path / "calibration" / "encoder" / "config.json").is_file()

@@ -28,7 +28,9 @@ def test_a_run_writes_every_artifact_and_changes_the_encoder(tiny_run_config, ti
     report = json.loads((folder / "report.json").read_text())
     assert report["status"] == "done" and report["queries"] == 40 and report["agent"] == "rc-ddpg"
     assert report["updates"] == (40 - 8) // 4 + 1  # learning phases from query 8 on, every 4 queries
-    assert set(report["before"]) == {"dev_spearman", "test_spearman"} == set(report["after"])
+    assert set(report["before"]) == {"dev_spearman", "test_spearman"}
+    assert set(report["after"]) == {"dev_spearman", "final_dev_spearman", "test_spearman"}
+    assert report["after"]["final_dev_spearman"] == report["dev_history"][-1]["dev_spearman"]
     assert [h["query"] for h in report["dev_history"]] == [0, 20, 40]
     assert len(run.folder.queries.rows()) == 40
     assert any(row.get("train/critic_loss") for row in run.folder.metrics.rows())
