@@ -11,6 +11,7 @@ import numpy as np
 
 from rcsim_env.data.pairs import ScoredPair
 from rcsim_env.errors import DataNotFoundError
+from rcsim_env.jsonio import write_json
 
 
 @dataclass
@@ -139,8 +140,7 @@ def run_demo(config: DemoConfig) -> dict:
         "calibration": calibration,
         "wall_seconds": round(time.perf_counter() - started, 2),
     }
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    write_json(out / "summary.json", summary)
     print(f"wrote {out / 'summary.json'} ({summary['wall_seconds']} s)")
     return summary
 

@@ -17,6 +17,11 @@ def _command(*args):
     return [sys.executable, str(ROOT / "train_rl.py"), *map(str, args)]
 
 
+def _tiny_calibrate(tiny_model_dir, shared_data_dir, *args):
+    """The calibrate command on the tiny model and the real STS-B files, plus ``args``."""
+    return _command("calibrate", "--encoder", tiny_model_dir, "--data-dir", shared_data_dir, *args)
+
+
 def _env():
     return {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
 
@@ -31,11 +36,8 @@ def test_calibrate_help_lists_the_options():
 def test_calibrate_on_a_tiny_model_writes_a_run_folder(tiny_model_dir, shared_data_dir, tmp_path):
     run = tmp_path / "run"
     result = subprocess.run(
-        _command(
-            "calibrate",
-            "--encoder",
+        _tiny_calibrate(
             tiny_model_dir,
-            "--data-dir",
             shared_data_dir,
             "--queries",
             24,
@@ -69,11 +71,8 @@ def test_calibrate_on_a_tiny_model_writes_a_run_folder(tiny_model_dir, shared_da
 def test_ctrl_c_saves_a_checkpoint_and_resume_finishes_the_run(tiny_model_dir, shared_data_dir, tmp_path):
     run = tmp_path / "run"
     process = subprocess.Popen(
-        _command(
-            "calibrate",
-            "--encoder",
+        _tiny_calibrate(
             tiny_model_dir,
-            "--data-dir",
             shared_data_dir,
             "--queries",
             400,

@@ -13,6 +13,7 @@ import random
 import signal
 import time
 from dataclasses import asdict, fields
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -50,8 +51,6 @@ def set_global_rng_state(state: dict[str, Any]) -> None:
 
 def load_run_config(folder: str) -> CalibrationConfig:
     """The configuration saved in ``folder/config.json`` (to resume a run with the settings it began with)."""
-    from pathlib import Path
-
     path = Path(folder) / "config.json"
     if not path.exists():
         raise RunFolderError(f"cannot resume: {path} does not exist (is {folder} a calibration run folder?)")
@@ -198,7 +197,8 @@ class CalibrationRun:
     def run(self) -> int:
         """Train to the label budget (or until stopped); returns the exit status."""
         self._build()
-        write_json(self.folder.config_path, asdict(self.config)) if not self.resume else None
+        if not self.resume:
+            write_json(self.folder.config_path, asdict(self.config))
         if self.resume:
             self._restore()
             print(f"resuming {self.folder.root} at query {self.query}/{self.config.queries}")
