@@ -10,7 +10,7 @@ TORCH_SPEC ?= torch==2.13.0
 export HF_HUB_OFFLINE ?= 1
 export PYTHONUNBUFFERED := 1
 
-.PHONY: demo test lint venv benchmark benchmark-all clean
+.PHONY: demo test lint venv browser benchmark benchmark-all clean
 
 $(STAMP): setup.cfg pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,8 +24,14 @@ venv: $(STAMP)
 demo: venv
 	$(PY) train_rl.py demo
 
-test: venv
-	$(PY) -m pytest
+# The labelling page's end-to-end test drives a real headless Chromium: Debian's package, never a
+# browser download (playwright install). Needs root or sudo the first time.
+browser:
+	@test -x /usr/bin/chromium || { SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+test: venv browser
+	RCSIM_REQUIRE_BROWSER=1 $(PY) -m pytest
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 AGENTS = ("rc-ddpg", "paper-rlhf")
-ORACLES = ("dataset", "teacher", "replay")
+ORACLES = ("dataset", "teacher", "replay", "human")
 
 
 @dataclass
@@ -28,7 +28,8 @@ class CalibrationConfig:
     oracle: str = field(
         default="dataset",
         metadata={
-            "help": "dataset (the pool's gold through --noise), teacher (--teacher MODEL), replay (--labels)"
+            "help": "dataset (the pool's gold through --noise), teacher (--teacher MODEL), "
+            "replay (--labels), human (a person on the labelling page, or --label-terminal)"
         },
     )
     noise: str = field(
@@ -37,6 +38,22 @@ class CalibrationConfig:
     )
     teacher: str | None = field(default=None, metadata={"help": "teacher encoder for --oracle teacher"})
     labels: str | None = field(default=None, metadata={"help": "stored labels file for --oracle replay"})
+    label_db: str | None = field(
+        default=None,
+        metadata={"help": "--oracle human: SQLite label store; none = labels.sqlite in the run folder"},
+    )
+    label_host: str = field(
+        default="127.0.0.1",
+        metadata={"help": "--oracle human: page address; not loopback needs $RCSIM_LABEL_TOKEN (16+ chars)"},
+    )
+    label_port: int = field(default=8765, metadata={"help": "--oracle human: port of the labelling page"})
+    label_timeout: float | None = field(
+        default=None,
+        metadata={"help": "--oracle human: seconds to wait for an answer, then skip the pair; none = wait"},
+    )
+    label_terminal: bool = field(
+        default=False, metadata={"help": "--oracle human: ask in this terminal instead of the web page"}
+    )
     reward: str = field(default="squared", metadata={"help": "reward function: squared, absolute or paper"})
     queries: int = field(default=1000, metadata={"help": "label budget: oracle queries in the whole run"})
     episode_length: int = field(default=10, metadata={"help": "pairs per episode"})
@@ -99,6 +116,8 @@ class CalibrationConfig:
             raise ValueError(f"oracle must be one of {ORACLES}, got {self.oracle!r}")
         if self.oracle == "replay" and not self.labels:
             raise ValueError("--oracle replay needs --labels FILE (stored labels to answer from)")
+        if self.oracle == "human":
+            self._validate_human()
         positive = ("queries", "episode_length", "update_every", "gradient_steps", "batch_size")
         for name in positive:
             if int(getattr(self, name)) < 1:
@@ -119,3 +138,21 @@ class CalibrationConfig:
             raise ValueError(
                 "--td-loss distance compares one-step rewards; with --gamma > 0 use --td-loss mse"
             )
+
+    def _validate_human(self) -> None:
+        """Raise ValueError naming the first ``--label-*`` setting that cannot work."""
+        import math
+
+        if not 0 <= int(self.label_port) <= 65535:
+            raise ValueError(f"label_port must be in 0-65535, got {self.label_port}")
+        if self.label_timeout is not None and not (
+            math.isfinite(self.label_timeout) and self.label_timeout > 0
+        ):
+            raise ValueError(f"label_timeout must be > 0 seconds or none, got {self.label_timeout}")
+        if not self.label_terminal:
+            import os
+
+            from rcsim_env.labelling.app import check_bind
+
+            # the token comes from the environment only, so that it never lands in config.json
+            check_bind(self.label_host, os.environ.get("RCSIM_LABEL_TOKEN") or None)

@@ -51,6 +51,30 @@ def build_oracle(config: CalibrationConfig, pool: list[ScoredPair]):
         return TeacherOracle(
             config.teacher, noise=noise
         ), f"teacher oracle {config.teacher} with noise {noise}"
+    if config.oracle == "human":
+        import os
+
+        from rcsim_env.labelling.store import LabelStore
+        from rcsim_env.oracles.human import TerminalHumanOracle, WebHumanOracle
+
+        db = Path(config.label_db) if config.label_db else Path(config.output) / "labels.sqlite"
+        store = LabelStore(db)
+        if config.label_terminal:
+            return TerminalHumanOracle(store=store), f"a person in this terminal; answers stored in {db}"
+        human = WebHumanOracle.serve(
+            store,
+            host=config.label_host,
+            port=config.label_port,
+            token=os.environ.get("RCSIM_LABEL_TOKEN") or None,
+            timeout=config.label_timeout,
+        )
+        print(f"labelling page: open {human.server.login_url} in a browser to judge the pairs", flush=True)
+        waits = (
+            "waits for every answer"
+            if config.label_timeout is None
+            else f"skips a pair after {config.label_timeout:g} s without an answer"
+        )
+        return human, f"a person on the labelling page {human.server.url} ({waits}); answers stored in {db}"
     from rcsim_env.oracles.replay import ReplayOracle
 
     oracle = ReplayOracle.from_file(config.labels)

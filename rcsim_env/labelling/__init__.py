@@ -1,0 +1,43 @@
+"""People's similarity judgements: a durable SQLite label store, a local labelling page, export and agreement.
+
+- :mod:`~rcsim_env.labelling.store`: :class:`LabelStore` (pairs, judgements, the live
+  oracle's queue, sessions; WAL, every answer fsynced before it is used);
+- :mod:`~rcsim_env.labelling.app` and :mod:`~rcsim_env.labelling.server`: the Flask page
+  and its threaded HTTP server (imported on demand: they need Flask);
+- :mod:`~rcsim_env.labelling.export`: JSONL/CSV export that the replay oracle reads, and import;
+- :mod:`~rcsim_env.labelling.agreement`: Pearson, Spearman and Krippendorff's alpha;
+- :mod:`~rcsim_env.labelling.cli`: the ``rcsim-label`` command.
+
+The oracles that wait for people are in :mod:`rcsim_env.oracles.human`.
+"""
+
+from rcsim_env.labelling.agreement import (
+    AgreementReport,
+    agreement_from_scores,
+    krippendorff_alpha_interval,
+    store_agreement,
+)
+from rcsim_env.labelling.export import export_judgements, import_judgements
+from rcsim_env.labelling.store import (
+    AlreadyJudgedError,
+    Judgement,
+    LabelStore,
+    LabelStoreError,
+    LabelStoreFormatError,
+    UnknownItemError,
+)
+
+__all__ = [
+    "AgreementReport",
+    "AlreadyJudgedError",
+    "Judgement",
+    "LabelStore",
+    "LabelStoreError",
+    "LabelStoreFormatError",
+    "UnknownItemError",
+    "agreement_from_scores",
+    "export_judgements",
+    "import_judgements",
+    "krippendorff_alpha_interval",
+    "store_agreement",
+]

@@ -1,0 +1,101 @@
+"""Serve the labelling app with werkzeug's threaded HTTP server, in the foreground or a background thread."""
+
+from __future__ import annotations
+
+import threading
+from urllib.parse import quote
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from rcsim_env.labelling.app import check_bind, create_app
+from rcsim_env.labelling.store import DEFAULT_LEASE_SECONDS, LabelStore
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Log errors but not one line per request (a live run polls the page every second)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return None
+
+
+class LabellingServer:
+    """The labelling page over ``store`` on ``host:port`` (one thread per request).
+
+    Args:
+        store: the label store the page reads and writes.
+        host: the address to bind; anything but loopback needs ``token``.
+        port: the TCP port; 0 picks a free one (see :attr:`port`).
+        token: the access token (None: loopback only).
+        live: a human oracle is attached (the page waits for the agent's pairs).
+        lease_seconds: how long a live pair stays with the annotator it was shown to.
+        log_requests: log one line per request (werkzeug's access log).
+
+    Raises:
+        LabellingConfigError: unsafe settings (a public host without a token).
+        OSError: the port is taken or the address cannot be bound.
+    """
+
+    def __init__(
+        self,
+        store: LabelStore,
+        host: str = "127.0.0.1",
+        port: int = 8765,
+        token: str | None = None,
+        live: bool = False,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        log_requests: bool = False,
+    ):
+        check_bind(host, token)
+        self.store = store
+        self.host = host
+        self.token = token
+        self.app = create_app(store, host=host, token=token, live=live, lease_seconds=lease_seconds)
+        handler = WSGIRequestHandler if log_requests else _QuietHandler
+        self._server: BaseWSGIServer = make_server(
+            host, int(port), self.app, threaded=True, request_handler=handler
+        )
+        self.port = int(self._server.server_port)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """The page's address (without the token)."""
+        host = self.host
+        if host in ("0.0.0.0", ""):
+            host = "127.0.0.1"
+        elif ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}/"
+
+    @property
+    def login_url(self) -> str:
+        """The address to open first: :attr:`url` plus ``?token=...`` when a token is set."""
+        return self.url if self.token is None else f"{self.url}?token={quote(self.token, safe='')}"
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until :meth:`shutdown` (or Ctrl-C in the caller)."""
+        self._server.serve_forever()
+
+    def start(self) -> LabellingServer:
+        """Serve in a daemon thread and return at once (the process may exit without stopping it)."""
+        if self._thread is not None:
+            raise RuntimeError("the labelling server is already running")
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="rcsim-label-server", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def shutdown(self) -> None:
+        """Stop serving and close the socket; waits for the serving thread."""
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=10)
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self) -> LabellingServer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.shutdown()

@@ -1,0 +1,114 @@
+"""Fixtures for the labelling tests: real SQLite stores, pairs files, ``rcsim-label serve`` subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from rcsim_env.data.pairs import ScoredPair
+from rcsim_env.labelling.store import LabelStore
+
+ROOT = Path(__file__).resolve().parents[3]
+
+SAMPLE_PAIRS = [
+    ScoredPair("A man is playing a guitar.", "A man plays the guitar.", 4.8, "sample:1"),
+    ScoredPair("A woman is slicing an onion.", "A dog runs in the park.", 0.2, "sample:2"),
+    ScoredPair("Two children read a book.", "Two kids are reading.", 3.6, "sample:3"),
+    ScoredPair("The cat sleeps on the sofa.", "A cat is sleeping.", 3.9, "sample:4"),
+    ScoredPair("A red car drives fast.", "A blue bike is parked.", 1.0, "sample:5"),
+    ScoredPair("People sit in a field.", "People are sitting outside.", 3.2, "sample:6"),
+]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LabelStore:
+    """A fresh label store file in the test's folder."""
+    label_store = LabelStore(tmp_path / "labels.sqlite")
+    yield label_store
+    label_store.close()
+
+
+@pytest.fixture
+def task_store(store: LabelStore) -> LabelStore:
+    """A store whose labelling set holds :data:`SAMPLE_PAIRS` (ids 1-6 in order)."""
+    store.add_pairs(SAMPLE_PAIRS, task=True)
+    return store
+
+
+def write_pairs_file(path: Path, count: int) -> Path:
+    """A ``.jsonl`` pairs file of ``count`` distinct pairs with gold scores."""
+    with open(path, "w", encoding="utf-8") as handle:
+        for index in range(count):
+            record = {
+                "sentence_a": f"Sentence number {index} about a dog in the park.",
+                "sentence_b": f"Another sentence {index}, about a cat on a sofa.",
+                "score": round((index % 11) / 2, 1),
+            }
+            handle.write(json.dumps(record) + "\n")
+    return path
+
+
+def free_port() -> int:
+    """A TCP port that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
+    """Poll ``url``/healthz until it answers; fail with the server's output if it dies or takes too long."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stdout.read() if process.stdout else ""
+            pytest.fail(f"the server exited with status {process.returncode}:\n{output}")
+        try:
+            with urllib.request.urlopen(url + "healthz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.05)
+    pytest.fail(f"the server at {url} did not come up within {timeout} s")
+
+
+def start_serve_process(pairs: Path | None, db: Path, port: int) -> subprocess.Popen:
+    """``rcsim-label serve`` (as ``python -m rcsim_env.labelling.cli``) in a subprocess, up and answering.
+
+    The caller owns the process (kill it when done).
+    """
+    command = [sys.executable, "-m", "rcsim_env.labelling.cli", "serve", "--db", str(db), "--port", str(port)]
+    if pairs is not None:
+        command += ["--pairs", str(pairs)]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    wait_until_up(f"http://127.0.0.1:{port}/", process)
+    return process
+
+
+@pytest.fixture
+def serve_process():
+    """A factory ``(pairs, db, port) -> Popen`` of ``rcsim-label serve`` processes, killed at the end."""
+    started: list[subprocess.Popen] = []
+
+    def start(pairs: Path | None, db: Path, port: int) -> subprocess.Popen:
+        process = start_serve_process(pairs, db, port)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=30)
+        if process.stdout:
+            process.stdout.close()
