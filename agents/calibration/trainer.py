@@ -237,15 +237,8 @@ class CalibrationRun:
         try:
             while self.query < config.queries:
                 if self._stop_requested:
-                    self.save_checkpoint()
-                    self._write_report("interrupted")
                     bar.close()
-                    print(
-                        f"\nstopped at query {self.query}/{config.queries}; checkpoint saved to "
-                        f"{self.folder.checkpoint_path}\ncontinue with: rcsim-train calibrate --resume "
-                        f"--output {self.folder.root}"
-                    )
-                    return EXIT_INTERRUPTED
+                    return self._stop_here()
                 self._one_query()
                 bar.update(1)
                 if self.last_metrics:
@@ -269,12 +262,28 @@ class CalibrationRun:
             print(message)
             self._write_report("failed", error=message)
             return EXIT_FAILED
+        except KeyboardInterrupt:
+            # A second Ctrl-C (or one while waiting for a person's answer) lands mid-query: the
+            # query in flight is dropped and the run stops at the last completed one.
+            bar.close()
+            return self._stop_here()
         except Exception as exc:  # an oracle or a bug failed mid-run: keep what was learned, then re-raise
             bar.close()
             self._save_after_crash(exc)
             raise
         bar.close()
         return EXIT_DONE
+
+    def _stop_here(self) -> int:
+        """Checkpoint at the last completed query, report "interrupted" and say how to resume; returns 130."""
+        self.save_checkpoint()
+        self._write_report("interrupted")
+        print(
+            f"\nstopped at query {self.query}/{self.config.queries}; checkpoint saved to "
+            f"{self.folder.checkpoint_path}\ncontinue with: rcsim-train calibrate --resume "
+            f"--output {self.folder.root}"
+        )
+        return EXIT_INTERRUPTED
 
     def _save_after_crash(self, exc: Exception) -> None:
         """Checkpoint the state at the last completed query (when the model is sound) and report the crash."""

@@ -137,14 +137,15 @@ class _FlakyOracle:
 
     nondeterministic = False
 
-    def __init__(self, pairs, fail_on=13):
+    def __init__(self, pairs, fail_on=13, error: BaseException | None = None):
         self.gold = {(p.sentence_a, p.sentence_b): p.score for p in pairs}
         self.calls, self.fail_on = 0, fail_on
+        self.error = error or ConnectionError("the labelling server went away")
 
     def judge(self, sentence_a, sentence_b, *, rng=None):
         self.calls += 1
         if self.calls == self.fail_on:
-            raise ConnectionError("the labelling server went away")
+            raise self.error
         return self.gold[(sentence_a, sentence_b)]
 
 
@@ -157,6 +158,23 @@ def test_a_crash_mid_run_saves_what_was_learned_and_resume_finishes(tiny_run_con
         CalibrationRun(config, pool=pool, oracle=_FlakyOracle(pool)).run()
     report = json.loads((Path(config.output) / "report.json").read_text())
     assert report["status"] == "crashed" and "ConnectionError" in report["error"] and report["queries"] == 12
+    resumed = CalibrationRun(config, resume=True, pool=pool, oracle=_FlakyOracle(pool, fail_on=-1))
+    assert resumed.run() == EXIT_DONE
+    assert [int(r["query"]) for r in resumed.folder.queries.rows()] == list(range(1, 31))
+
+
+def test_ctrl_c_while_waiting_for_an_answer_checkpoints_the_last_completed_query(
+    tiny_run_config, shared_data_dir
+):
+    from rcsim_env.data.loaders import load_stsb
+
+    pool = load_stsb("train", data_dir=shared_data_dir)[:60]
+    config = tiny_run_config(queries=30, eval_every=0, dev_pairs=0, test=False)
+    waiting = _FlakyOracle(pool, fail_on=9, error=KeyboardInterrupt())  # Ctrl-C inside judge()
+    assert CalibrationRun(config, pool=pool, oracle=waiting).run() == EXIT_INTERRUPTED
+    report = json.loads((Path(config.output) / "report.json").read_text())
+    assert report["status"] == "interrupted" and report["queries"] == 8
+    assert load_checkpoint(Path(config.output) / "checkpoint.pt")["trainer"]["query"] == 8
     resumed = CalibrationRun(config, resume=True, pool=pool, oracle=_FlakyOracle(pool, fail_on=-1))
     assert resumed.run() == EXIT_DONE
     assert [int(r["query"]) for r in resumed.folder.queries.rows()] == list(range(1, 31))
