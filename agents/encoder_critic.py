@@ -44,7 +44,9 @@ def pair_sentences(observations: Sequence[dict[str, str]]) -> tuple[list[str], l
     return [o["sentence_a"] for o in observations], [o["sentence_b"] for o in observations]
 
 
-TD_LOSSES = ("distance", "mse")
+TD_LOSSES = ("root", "distance", "mse")
+# Tolerance when deciding whether a candidate label lies on the 0-1 score scale (float32 rounding).
+_SCALE_TOLERANCE = 1e-5
 
 
 class EncoderCritic(nn.Module):
@@ -54,13 +56,20 @@ class EncoderCritic(nn.Module):
         encoder: the :class:`SentenceEncoder` to calibrate (trained in place).
         reward: the environment's reward name (``squared``, ``absolute`` or ``paper``).
         learn_noise_floor: learn the offset β (otherwise Q has no offset; never with ``"distance"``).
-        td_loss: how the TD error is measured. ``"mse"``: (Q - r)². ``"distance"`` (for the
-            squared reward; other rewards use ``"mse"``): the error between the distances
-            the two values stand for, (sqrt(-Q) - sqrt(-r))² = (|a - ŝ| - |a - y|)². When
-            the exploration noise puts ``a`` beyond both ŝ and the oracle's y, its gradient
-            on ŝ is exactly the supervised 2(ŝ - y); the squared error's is that times a
-            random factor 2(a - ŝ)(2a - ŝ - y) with mean ~4σ², far noisier. Only valid
-            with gamma = 0 (one-step values), which is how calibration runs.
+        td_loss: how the TD error is measured (``"root"`` and ``"distance"`` for the squared
+            reward only; other rewards always use ``"mse"``; both only valid with gamma = 0,
+            one-step values, which is how calibration runs):
+
+            - ``"mse"``: (Q - r)². Its gradient on ŝ is the supervised one times a random
+              factor 2(a - ŝ)(2a - ŝ - y), mean ~4σ² under exploration noise σ: noisy.
+            - ``"distance"``: (sqrt(-Q) - sqrt(-r))² = (|a - ŝ| - |a - y|)². When the noise puts
+              ``a`` beyond both ŝ and the oracle's y, its gradient on ŝ is exactly the
+              supervised 2(ŝ - y); otherwise it pulls ŝ toward whichever of a ± sqrt(-r) is nearer.
+            - ``"root"`` (default): the reward -(a - y)² says the label is one of its two roots
+              a ± sqrt(-r). The critic fits ŝ to the root that lies on the 0-1 score scale
+              (the only value its Q could explain the reward with), and, when both do, to the
+              one nearer ŝ: (ŝ - root)². Answers at or near the ends of the scale (which wide
+              exploration produces) thus pin the label down; in the middle it is the distance loss.
 
     ``encode_state(observations)`` takes a list of text observations and returns the
     state features, shape (B, 1): the cosine ŝ. ``q_value(state, action)`` returns (B,).
@@ -71,7 +80,7 @@ class EncoderCritic(nn.Module):
         encoder: SentenceEncoder,
         reward: str = "squared",
         learn_noise_floor: bool = True,
-        td_loss: str = "distance",
+        td_loss: str = "root",
     ):
         super().__init__()
         if reward not in TORCH_REWARDS:
@@ -99,16 +108,47 @@ class EncoderCritic(nn.Module):
 
     def q_value(self, state: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
         """Expected reward of answering ``action`` (B, 1) in [-1, 1] given the state (B, 1); shape (B,)."""
-        offset = 0.0 if self.td_loss_kind == "distance" else F.softplus(self.noise_floor)
+        offset = 0.0 if self.td_loss_kind != "mse" else F.softplus(self.noise_floor)
         return self._reward(action_to_unit(action), state[:, 0]) - offset
 
-    def td_loss(self, q: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        """The TD error's loss (see the class docstring); ``q`` and ``target`` have shape (B,)."""
+    def td_loss(
+        self,
+        q: torch.Tensor,
+        target: torch.Tensor,
+        state: torch.Tensor | None = None,
+        action: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """The TD error's loss (see the class docstring).
+
+        ``q`` and ``target`` (the rewards, gamma = 0) have shape (B,); the ``"root"`` loss
+        also needs the state features ``state`` (B, 1) and the actions ``action`` (B, 1).
+        """
         if self.td_loss_kind == "mse":
             return F.mse_loss(q, target)
-        predicted = (-q).clamp(min=1e-12).sqrt()
         observed = (-target).clamp(min=0.0).sqrt()
-        return F.mse_loss(predicted, observed)
+        if self.td_loss_kind == "distance":
+            predicted = (-q).clamp(min=1e-12).sqrt()
+            return F.mse_loss(predicted, observed)
+        if state is None or action is None:
+            raise ValueError("the root TD loss needs the state features and the actions")
+        similarity = state[:, 0]
+        return F.mse_loss(similarity, reward_root(action_to_unit(action), observed, similarity.detach()))
+
+
+def reward_root(answer01: torch.Tensor, distance: torch.Tensor, similarity: torch.Tensor) -> torch.Tensor:
+    """The label a squared reward implies: the on-scale root ``answer ± distance`` nearest ``similarity``.
+
+    All arguments have shape (B,): the answers on the 0-1 scale, the distances
+    sqrt(-reward) and the critic's current similarities. A root off the scale is ruled
+    out; when neither root is on it (a reward the scale cannot explain, e.g. a noisy
+    label past the end), the nearer one is returned. Returns (B,), without gradient.
+    """
+    low, high = answer01 - distance, answer01 + distance
+    low_ok = low >= -_SCALE_TOLERANCE
+    high_ok = high <= 1.0 + _SCALE_TOLERANCE
+    high_nearer = (high - similarity).abs() < (low - similarity).abs()
+    pick_high = torch.where(low_ok == high_ok, high_nearer, high_ok)
+    return torch.where(pick_high, high, low).detach()
 
 
 class PairActor(nn.Module):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 AGENTS = ("rc-ddpg", "paper-rlhf")
 ORACLES = ("dataset", "teacher", "replay", "human")
+TD_LOSSES = ("root", "distance", "mse")
 
 
 @dataclass
@@ -77,8 +78,11 @@ class CalibrationConfig:
         default=1e-3, metadata={"help": "learning rate of the actor and the critic's offset"}
     )
     td_loss: str = field(
-        default="distance",
-        metadata={"help": "critic loss: distance (|a-s| vs sqrt(-r), squared reward only) or mse (Q vs r)"},
+        default="root",
+        metadata={
+            "help": "critic loss (squared reward; others use mse): root (s to the label a +- sqrt(-r) "
+            "on the 0-1 scale nearest s), distance (|a-s| vs sqrt(-r)) or mse (Q vs r)"
+        },
     )
     gamma: float = field(
         default=0.0, metadata={"help": "discount; 0 because one pair's answer does not change the next pair"}
@@ -132,11 +136,11 @@ class CalibrationConfig:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
         if not 0.0 <= self.gamma < 1.0:
             raise ValueError(f"gamma must be in [0, 1), got {self.gamma}")
-        if self.td_loss not in ("distance", "mse"):
-            raise ValueError(f"td_loss must be distance or mse, got {self.td_loss!r}")
-        if self.td_loss == "distance" and self.gamma > 0:
+        if self.td_loss not in TD_LOSSES:
+            raise ValueError(f"td_loss must be one of {TD_LOSSES}, got {self.td_loss!r}")
+        if self.td_loss != "mse" and self.gamma > 0:
             raise ValueError(
-                "--td-loss distance compares one-step rewards; with --gamma > 0 use --td-loss mse"
+                f"--td-loss {self.td_loss} compares one-step rewards; with --gamma > 0 use --td-loss mse"
             )
 
     def _validate_human(self) -> None:

@@ -6,8 +6,9 @@ The agent is generic over what an observation is. The critic owns the state enco
   features (for sentence pairs this holds the pretrained encoder; in updates it runs
   with gradient, so the critic's TD error fine-tunes it);
 * ``critic.q_value(state, action) -> Tensor (B,)``: the action value;
-* optionally ``critic.td_loss(q, target) -> Tensor``: how to measure the TD error (default
-  the mean squared error ``mean (Q(s, a) - y)^2``).
+* optionally ``critic.td_loss(q, target, state, action) -> Tensor``: how to measure the TD
+  error, given the batch's state features and actions too (default the mean squared error
+  ``mean (Q(s, a) - y)^2``).
 
 The actor maps those features to actions, ``actor(state) -> (B, action_dim)`` within the
 action space's bounds, and never trains the encoder (it sees detached features). Either
@@ -332,7 +333,7 @@ class DDPG:
                 next_q = self.target_critic.q_value(next_state, self.target_actor(next_state))
             target = td_target(rewards, terminated, next_q, config.gamma)
         td_loss = getattr(self.critic, "td_loss", None)
-        critic_loss = td_loss(q, target) if callable(td_loss) else F.mse_loss(q, target)
+        critic_loss = td_loss(q, target, state, actions) if callable(td_loss) else F.mse_loss(q, target)
         update_actor = (self.updates + 1) % config.policy_delay == 0
         actor_loss = None
         if update_actor:

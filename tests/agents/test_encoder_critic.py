@@ -5,6 +5,7 @@ from agents.encoder_critic import (
     EncoderCritic,
     PairActor,
     action_to_unit,
+    reward_root,
     unit_to_action,
 )
 from rcsim_env.encoders import SentenceEncoder
@@ -85,6 +86,31 @@ def test_distance_td_loss_gives_the_supervised_gradient_when_the_answer_is_beyon
     critic.td_loss(q, rewards).backward()
     supervised = 2 * (similarity.detach()[:, 0] - truth) / 2  # d/ds mean (s - y)^2
     assert similarity.grad[:, 0] == pytest.approx(supervised, abs=1e-5)
+
+
+def test_reward_root_rules_out_labels_off_the_scale_and_else_takes_the_nearer():
+    answers = torch.tensor([0.0, 1.0, 0.2, 0.9, 0.5, 0.5])
+    labels = torch.tensor([0.6, 0.3, 0.7, 0.4, 0.8, 0.8])
+    distance = (answers - labels).abs()
+    similarity = torch.tensor([0.9, 0.9, 0.0, 1.0, 0.3, 0.9])
+    # rows 0-3: one root is off the 0-1 scale, so the label is known whatever the similarity;
+    # rows 4-5: both roots (0.2 and 0.8) are on it, so the one nearer the similarity wins.
+    expected = [0.6, 0.3, 0.7, 0.4, 0.2, 0.8]
+    assert reward_root(answers, distance, similarity) == pytest.approx(expected, abs=1e-6)
+
+
+def test_root_td_loss_pulls_the_similarity_to_the_feasible_label(tiny_encoder):
+    critic = EncoderCritic(tiny_encoder, td_loss="root")
+    similarity = torch.tensor([[-0.05], [0.50]], requires_grad=True)
+    answers01 = torch.tensor([0.0, 0.5])
+    truth = torch.tensor([0.70, 0.60])  # row 0: roots -0.7 (off the scale) and 0.7; row 1: 0.4 and 0.6
+    q = critic.q_value(similarity, unit_to_action(answers01))
+    loss = critic.td_loss(q, -((answers01 - truth) ** 2), similarity, unit_to_action(answers01))
+    loss.backward()
+    # row 0 goes to 0.7 although -0.7 is nearer to -0.05; row 1 to the nearer root 0.4
+    assert similarity.grad[:, 0] == pytest.approx([(-0.05 - 0.70), (0.50 - 0.40)], abs=1e-5)
+    with pytest.raises(ValueError, match="needs the state features"):
+        critic.td_loss(q, q)
 
 
 def test_mse_td_loss_is_the_squared_error_and_other_rewards_use_it(tiny_encoder):
