@@ -40,10 +40,12 @@ lint: venv
 benchmark: venv
 	$(PY) benchmarks/env_throughput.py
 
-# The long ones: Pendulum against SB3 (about 7 minutes on 2 cores) and label efficiency (about 15).
+# The long ones: Pendulum against SB3 (about 7 minutes on 2 cores), label efficiency (about 20)
+# and the stage-1 pretraining ablation.
 benchmark-all: benchmark
 	$(PY) benchmarks/pendulum_vs_sb3.py
 	$(PY) benchmarks/label_efficiency.py
+	$(PY) benchmarks/pretrain_ablation.py --calibrate-queries 500
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -1,7 +1,7 @@
-"""rcsim's command line (``rcsim-train``): calibrate a sentence encoder from oracle rewards, or run the demo.
+"""rcsim's command line (``rcsim-train``): calibrate an encoder from rewards, pretrain it, or run the demo.
 
-Run ``python train_rl.py --help``, ``python train_rl.py calibrate --help`` or
-``python train_rl.py demo --help``.
+Run ``python train_rl.py --help``, ``python train_rl.py calibrate --help``,
+``python train_rl.py pretrain --help`` or ``python train_rl.py demo --help``.
 """
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="score the encoder, play episodes against the simulated oracle, then a short calibration",
     )
     add_dataclass_arguments(demo, DemoConfig)
+    from agents.pretraining.cli import add_pretrain_subcommand
+
+    add_pretrain_subcommand(commands)
     return parser
 
 
@@ -44,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the chosen command; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "pretrain":
+        from agents.pretraining.cli import run_pretrain_args
+
+        return run_pretrain_args(args, parser)
     if args.command == "demo":
         run_demo(dataclass_from_args(DemoConfig, args))
         return 0

@@ -9,6 +9,21 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+
+@pytest.fixture
+def one_torch_thread():
+    """Tiny networks: one intra-op thread is fastest and immune to a busy machine.
+
+    Test modules opt in with ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``.
+    """
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 TINY_WORDS = (
     "a the man woman dog cat is are plays playing guitar piano runs running in on field park "
     "eats food sleeps house car red blue big small two three people child sits reads book "

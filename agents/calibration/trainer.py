@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import random
-import signal
 import time
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -26,6 +25,7 @@ from agents.calibration.plots import plot_learning_curve
 from agents.calibration.run_folder import RunFolder, write_json
 from agents.ddpg.agent import NonFiniteLossError
 from agents.ddpg.checkpoint import load_checkpoint, save_checkpoint
+from agents.interrupts import first_ctrl_c_calls
 from rcsim_env.encoders.sentence_encoder import SentenceEncoder
 from rcsim_env.errors import RCSimError
 from rcsim_env.evaluation.sts import evaluate_pairs
@@ -204,11 +204,8 @@ class CalibrationRun:
             print(f"resuming {self.folder.root} at query {self.query}/{self.config.queries}")
         else:
             self._start()
-        previous_handler = _install_sigint(self.request_stop)
-        try:
+        with first_ctrl_c_calls(self.request_stop):
             status = self._loop()
-        finally:
-            _restore_sigint(previous_handler)
         if status == EXIT_DONE:
             self._finish()
         self.folder.close()
@@ -420,21 +417,3 @@ class CalibrationRun:
         lines.append(f"  encoder ({chosen}) saved to {self.folder.encoder_dir}")
         lines.append(f"  report {self.folder.report_path}, curve {self.folder.curve_path}")
         print("\n".join(lines))
-
-
-def _install_sigint(callback):
-    """Route the first Ctrl-C to ``callback`` (a second one interrupts at once); returns the old handler."""
-
-    def handler(signum, frame):
-        callback()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    try:
-        return signal.signal(signal.SIGINT, handler)
-    except ValueError:  # not in the main thread: leave Ctrl-C alone
-        return None
-
-
-def _restore_sigint(previous) -> None:
-    if previous is not None:
-        signal.signal(signal.SIGINT, previous)

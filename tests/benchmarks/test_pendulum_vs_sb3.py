@@ -3,16 +3,8 @@ from __future__ import annotations
 import json
 
 import pytest
-import torch
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny networks: one intra-op thread is fastest and immune to a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_benchmark_runs_both_sides_and_writes_the_table(load_benchmark, tmp_path, capsys):

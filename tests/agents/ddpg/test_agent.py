@@ -15,13 +15,7 @@ ACTIONS = spaces.Box(-1.0, 1.0, (1,), np.float32)
 OBSERVATIONS = spaces.Box(-1.0, 1.0, (2,), np.float32)
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny networks: one intra-op thread is fastest and immune to a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def make_agent(seed: int = 0, critic: nn.Module | None = None, **overrides) -> DDPG:

@@ -1,0 +1,387 @@
+"""Stage-1 ablation: STS-B test Spearman after label-free pretraining with ForceBasedInfoNCE or SimCSE.
+
+One seeded run over the Wikipedia corpus (``../shared/data/corpus``, about 12,000 sentences),
+one epoch each, from the same starting encoder (default: the bundled all-MiniLM-L6-v2):
+
+- ``untouched``: the starting encoder as it is;
+- ``force-paper-lr``: ForceBasedInfoNCE at the paper's learning rate, 1e-7;
+- ``force-tuned-lr``: ForceBasedInfoNCE at 1e-5 (``--force-lr``). AdamW moves each weight by
+  about the learning rate per step whatever the loss's scale, so 1e-5 over ~190 steps moves
+  weights by up to ~2e-3, enough to show the loss's effect, while staying below SimCSE's 3e-5
+  because the starting encoder is already trained (and, at T = 0.95, MiniLM's input view pulls
+  almost no pair: the loss mostly pushes sentences apart);
+- ``simcse``: unsupervised SimCSE (two dropout views, temperature 0.05) at 3e-5, its paper's
+  setting for BERT-base with batch 64.
+
+Each row reports STS-B test Spearman of the encoder after the epoch, training sentences per
+second and seconds (training steps only: no loading or evaluation). ``--eval-every N`` adds
+the test score of the best STS-B dev encoder (the start included). ``--calibrate-queries 500``
+then calibrates every row's encoder with RC-DDPG from 500 simulated oracle queries and
+reports test Spearman after it. A micro-measurement times one ForceBasedInfoNCE optimizer
+step against one SimCSE step on the same batch (median of ``--step-repeats``, interleaved);
+the goal is a ratio of at most 1.2. Differences under 0.5 Spearman points are printed as "no
+clear difference": one seeded run cannot separate them. Writes ``results/pretrain_ablation.json``
+and prints a table.
+
+    python benchmarks/pretrain_ablation.py --help
+"""
+
+from __future__ import annotations
+
+import copy
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from rcsim_env.config import run_config_command
+from rcsim_env.jsonio import write_json
+
+ROWS = ("untouched", "force-paper-lr", "force-tuned-lr", "simcse")
+STEP_COST_GOAL = 1.2
+NOISE_BAND = 0.5
+"""Spearman differences smaller than this are reported as no clear difference (one seed cannot tell)."""
+
+
+@dataclass
+class PretrainAblationConfig:
+    """Settings of the stage-1 ablation."""
+
+    encoder: str | None = field(
+        default=None, metadata={"help": "starting encoder folder or hub id; none = bundled MiniLM"}
+    )
+    corpus: str | None = field(
+        default=None, metadata={"help": "corpus file; none = the Wikipedia corpus in the data directories"}
+    )
+    data_dir: str | None = field(default=None, metadata={"help": "data directory (sts/, corpus/)"})
+    sentences: int | None = field(
+        default=None, metadata={"help": "train on the first N corpus sentences; none = all"}
+    )
+    rows: tuple[str, ...] = field(default=ROWS, metadata={"help": "rows to run: " + ",".join(ROWS)})
+    batch_size: int = field(default=64, metadata={"help": "sentences per step (the paper: 64)"})
+    max_length: int = field(default=128, metadata={"help": "maximum tokens per training sentence"})
+    epochs: int = field(default=1, metadata={"help": "passes over the corpus (the paper: 1)"})
+    paper_lr: float = field(default=1e-7, metadata={"help": "force-paper-lr's learning rate"})
+    force_lr: float = field(default=1e-5, metadata={"help": "force-tuned-lr's learning rate"})
+    simcse_lr: float = field(default=3e-5, metadata={"help": "simcse's learning rate"})
+    threshold: float = field(default=0.95, metadata={"help": "force: similarity threshold T"})
+    input_view: str = field(
+        default="frozen", metadata={"help": "force: input view, frozen or live (see rcsim-pretrain --help)"}
+    )
+    eval_every: int = field(
+        default=0,
+        metadata={"help": "steps between STS-B dev evaluations; > 0 adds the best-dev encoder's test score"},
+    )
+    calibrate_queries: int = field(
+        default=0, metadata={"help": "RC-DDPG oracle queries after each row; 0 = no calibration"}
+    )
+    calibrate_noise: str = field(
+        default="rounded", metadata={"help": "calibration's simulated annotator: rounded, mild, exact, paper"}
+    )
+    step_repeats: int = field(
+        default=10, metadata={"help": "timed steps per loss in the step-cost measurement; 0 = skip it"}
+    )
+    encoders_dir: str | None = field(
+        default=None, metadata={"help": "keep each row's pretrained encoder under DIR/ROW; none = discard"}
+    )
+    seed: int = field(default=0, metadata={"help": "seed of shuffling, dropout and calibration"})
+    threads: int | None = field(default=None, metadata={"help": "torch threads; none = torch's default"})
+    device: str = field(default="auto", metadata={"help": "auto, cpu or cuda"})
+    show_progress: bool = field(default=True, metadata={"help": "show progress bars"})
+    output: str = field(default="results/pretrain_ablation.json", metadata={"help": "JSON output"})
+
+
+def row_settings(config: PretrainAblationConfig) -> dict[str, dict[str, Any]]:
+    """The loss and learning rate of each pretraining row."""
+    return {
+        "force-paper-lr": {"loss": "force", "lr": config.paper_lr},
+        "force-tuned-lr": {"loss": "force", "lr": config.force_lr},
+        "simcse": {"loss": "simcse", "lr": config.simcse_lr},
+    }
+
+
+def load_sentences(config: PretrainAblationConfig) -> tuple[list[str], str]:
+    """The corpus's first ``sentences`` sentences (all when None) and where they came from."""
+    from agents.pretraining.trainer import read_corpus
+    from rcsim_env.data.loaders import find_wiki_corpus
+
+    path = Path(config.corpus) if config.corpus else find_wiki_corpus(config.data_dir)
+    sentences, _ = read_corpus(path)
+    if config.sentences is not None:
+        sentences = sentences[: int(config.sentences)]
+    if len(sentences) < 2:
+        raise ValueError(f"the ablation needs at least 2 sentences, got {len(sentences)}")
+    return sentences, str(path)
+
+
+def _test_spearman(encoder, test_pairs) -> float:
+    from rcsim_env.evaluation.sts import evaluate_pairs
+
+    encoder.eval()
+    return float(evaluate_pairs(encoder, test_pairs)["spearman"])
+
+
+def pretrain_row(config, name: str, sentences, test_pairs, folder: Path) -> dict[str, Any]:
+    """Pretrain one row's encoder into ``folder``; returns the result row (``status`` not done: failed)."""
+    from agents.pretraining.config import PretrainConfig
+    from agents.pretraining.trainer import PretrainRun
+
+    settings = row_settings(config)[name]
+    pretrain = PretrainConfig(
+        output=str(folder),
+        encoder=config.encoder,
+        loss=settings["loss"],
+        lr=settings["lr"],
+        batch_size=config.batch_size,
+        epochs=config.epochs,
+        max_length=config.max_length,
+        threshold=config.threshold,
+        input_view=config.input_view,
+        eval_every=config.eval_every,
+        keep_best=config.eval_every > 0,
+        test=True,
+        data_dir=config.data_dir,
+        checkpoint_every=0,
+        device=config.device,
+        seed=config.seed,
+        show_progress=config.show_progress,
+    )
+    torch.manual_seed(config.seed)
+    run = PretrainRun(pretrain, sentences=sentences, test_pairs=test_pairs)
+    status = run.run()
+    report = run.report_data
+    row: dict[str, Any] = {
+        "row": name,
+        "loss": settings["loss"],
+        "lr": settings["lr"],
+        "status": report.get("status"),
+        "test_spearman": report.get("after", {}).get("last_test_spearman"),
+        "sentences_per_second": report.get("sentences_per_second"),
+        "seconds": report.get("train_seconds"),
+        "steps": report.get("steps"),
+        "first_loss": report["losses"][0]["loss"] if report.get("losses") else None,
+        "last_loss": report["losses"][-1]["loss"] if report.get("losses") else None,
+    }
+    if settings["loss"] == "force":
+        row["mean_pulled_fraction"] = report.get("mean_pulled_fraction")
+    if config.eval_every > 0:
+        row["best_dev"] = report.get("best")
+        row["test_spearman_best_dev"] = report.get("after", {}).get("test_spearman")
+    if status != 0:
+        row["error"] = report.get("error", f"exit status {status}")
+    return row
+
+
+def calibrate(config, encoder: str | None, test_pairs, folder: Path) -> dict[str, Any]:
+    """RC-DDPG calibration of ``encoder`` with ``calibrate_queries`` simulated oracle queries."""
+    from agents.calibration.config import CalibrationConfig
+    from agents.calibration.trainer import CalibrationRun
+
+    queries = int(config.calibrate_queries)
+    calibration = CalibrationConfig(
+        encoder=encoder,
+        data_dir=config.data_dir,
+        noise=config.calibrate_noise,
+        queries=queries,
+        learning_starts=min(64, queries // 2),
+        eval_every=0,
+        dev_pairs=0,
+        test=False,
+        checkpoint_every=0,
+        seed=config.seed,
+        device=config.device,
+        show_progress=config.show_progress,
+        tensorboard=False,
+        output=str(folder),
+    )
+    torch.manual_seed(config.seed)
+    run = CalibrationRun(calibration)
+    status = run.run()
+    if status != 0:
+        return {"calibrated_status": status, "calibrated_test_spearman": None}
+    return {
+        "calibrated_test_spearman": _test_spearman(run.encoder, test_pairs),
+        "calibration_seconds": run.train_seconds,
+    }
+
+
+def measure_step_cost(config: PretrainAblationConfig, sentences) -> dict[str, Any]:
+    """Median seconds of one optimizer step of each loss on the same batch; returns the ratio and goal.
+
+    Each loss trains its own copy of the starting encoder on the corpus's first ``batch_size``
+    sentences (tokenized once). Two untimed warm-up steps each, then ``step_repeats`` timed
+    steps, alternating force and SimCSE so that machine load falls on both alike.
+    """
+    from agents.pretraining.config import PretrainConfig
+    from agents.pretraining.trainer import EmbeddingNet, batch_loss, tokenize
+    from rcsim_env.encoders import SentenceEncoder
+
+    base = SentenceEncoder.from_pretrained(config.encoder, device=config.device)
+    batch = sentences[: config.batch_size]
+    max_length = min(int(config.max_length), base.max_length)
+    tokens = tokenize(base.tokenizer, batch, max_length, base.device)
+    setups = {}
+    for loss in ("force", "simcse"):
+        model = copy.deepcopy(base.model).train()
+        settings = PretrainConfig(loss=loss, threshold=config.threshold, input_view=config.input_view)
+        net = EmbeddingNet(model, config.input_view).train()
+        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-7, weight_decay=0.0)
+        setups[loss] = (net, model, optimizer, settings)
+
+    def one_step(loss: str) -> float:
+        net, model, optimizer, settings = setups[loss]
+        started = time.perf_counter()
+        value, _ = batch_loss(net, tokens, settings)
+        optimizer.zero_grad(set_to_none=True)
+        value.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        if base.device.type == "cuda":
+            torch.cuda.synchronize(base.device)
+        return time.perf_counter() - started
+
+    torch.manual_seed(config.seed)
+    for loss in ("force", "simcse", "force", "simcse"):
+        one_step(loss)
+    times: dict[str, list[float]] = {"force": [], "simcse": []}
+    for _ in range(int(config.step_repeats)):
+        for loss in ("force", "simcse"):
+            times[loss].append(one_step(loss))
+    force, simcse = statistics.median(times["force"]), statistics.median(times["simcse"])
+    ratio = force / simcse
+    return {
+        "batch": len(batch),
+        "max_length": max_length,
+        "tokens_per_sentence": int(tokens["input_ids"].shape[1]),
+        "repeats": int(config.step_repeats),
+        "force_seconds": force,
+        "simcse_seconds": simcse,
+        "ratio": ratio,
+        "goal": STEP_COST_GOAL,
+        "met": ratio <= STEP_COST_GOAL,
+        "all_seconds": times,
+    }
+
+
+def run(config: PretrainAblationConfig) -> dict[str, Any]:
+    """Run every requested row (and calibration, and the step-cost measurement); print, write JSON."""
+    from rcsim_env.data.loaders import load_stsb
+    from rcsim_env.encoders import SentenceEncoder
+
+    unknown = sorted(set(config.rows) - set(ROWS))
+    if unknown:
+        raise ValueError(f"unknown rows {unknown}; choose from {ROWS}")
+    if config.threads:
+        torch.set_num_threads(int(config.threads))
+    started = time.perf_counter()
+    sentences, source = load_sentences(config)
+    test_pairs = load_stsb("test", data_dir=config.data_dir)
+    print(f"corpus {source}: {len(sentences)} sentences; STS-B test {len(test_pairs)} pairs")
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="rcsim-pretrain-ablation-") as scratch:
+        keep = Path(config.encoders_dir) if config.encoders_dir else Path(scratch) / "encoders"
+        for name in [row for row in ROWS if row in config.rows]:
+            print(f"--- {name}")
+            if name == "untouched":
+                torch.manual_seed(config.seed)
+                encoder = SentenceEncoder.from_pretrained(config.encoder, device=config.device)
+                row = {"row": name, "loss": None, "lr": None, "status": "done", "seconds": 0.0}
+                row.update(test_spearman=_test_spearman(encoder, test_pairs), sentences_per_second=None)
+                trained_encoder = config.encoder
+            else:
+                row = pretrain_row(config, name, sentences, test_pairs, keep / name)
+                trained_encoder = str(keep / name)
+            if config.calibrate_queries > 0 and row["status"] == "done":
+                print(f"    calibrating with RC-DDPG: {config.calibrate_queries} queries")
+                row.update(
+                    calibrate(config, trained_encoder, test_pairs, Path(scratch) / f"calibrate-{name}")
+                )
+            rows.append(row)
+            shown = f"{row['test_spearman']:.2f}" if row.get("test_spearman") is not None else "failed"
+            print(f"    STS-B test Spearman {shown}")
+        step_cost = measure_step_cost(config, sentences) if config.step_repeats > 0 else None
+    results = {
+        "benchmark": "pretrain_ablation",
+        "config": asdict(config),
+        "corpus": {"source": source, "sentences": len(sentences)},
+        "rows": rows,
+        "step_cost": step_cost,
+        "verdict": verdict(rows),
+        "machine": {
+            "platform": platform.platform(),
+            "torch": torch.__version__,
+            "threads": torch.get_num_threads(),
+            "device": config.device,
+        },
+        "wall_seconds": time.perf_counter() - started,
+    }
+    print_table(rows, step_cost, results["verdict"], config.calibrate_queries)
+    output = write_json(config.output, results)
+    print(f"wrote {output}")
+    return results
+
+
+def verdict(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Test-Spearman differences: each force-field row against the untouched encoder and SimCSE."""
+    score = {row["row"]: row.get("test_spearman") for row in rows}
+    out: dict[str, Any] = {}
+    for name in ("force-paper-lr", "force-tuned-lr"):
+        for other in ("untouched", "simcse"):
+            if score.get(name) is not None and score.get(other) is not None:
+                out[f"{name}_minus_{other}"] = score[name] - score[other]
+    return out
+
+
+def _number(value: Any, pattern: str, width: int) -> str:
+    return f"{value:{width}{pattern}}" if value is not None else f"{'-':>{width}}"
+
+
+def print_table(rows, step_cost, findings: dict[str, Any], calibrate_queries: int) -> None:
+    """Print one line per row, the step-cost ratio against its goal, and the force field's verdict."""
+    calibrated = calibrate_queries > 0
+    header = f"\n{'row':<15} {'loss':<7} {'lr':>7} {'Spearman':>9} {'sent/s':>8} {'seconds':>8}"
+    print(header + (f" {'+RC-DDPG':>9}" if calibrated else ""))
+    for row in rows:
+        cells = [
+            f"{row['row']:<15}",
+            f"{row['loss'] or '-':<7}",
+            _number(row["lr"], ".0e", 7),
+            _number(row.get("test_spearman"), ".2f", 9),
+            _number(row.get("sentences_per_second"), ".1f", 8),
+            _number(row.get("seconds"), ".1f", 8),
+        ]
+        if calibrated:
+            cells.append(_number(row.get("calibrated_test_spearman"), ".2f", 9))
+        print(" ".join(cells))
+    if step_cost:
+        force_ms, simcse_ms = step_cost["force_seconds"] * 1000, step_cost["simcse_seconds"] * 1000
+        met = "met" if step_cost["met"] else "NOT met"
+        print(
+            f"\nstep cost on one batch of {step_cost['batch']}: force {force_ms:.1f} ms, "
+            f"simcse {simcse_ms:.1f} ms (medians of {step_cost['repeats']}); "
+            f"ratio {step_cost['ratio']:.2f} (goal <= {STEP_COST_GOAL}: {met})"
+        )
+    for key, value in findings.items():
+        name, other = key.split("_minus_")
+        if abs(value) < NOISE_BAND:
+            word = f"no clear difference: within +-{NOISE_BAND} of one seeded run"
+        elif other == "untouched":
+            word = "helps" if value > 0 else "hurts"
+        else:
+            word = "better than SimCSE" if value > 0 else "worse than SimCSE"
+        print(f"{name} vs {other}: {value:+.2f} Spearman ({word})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point; returns the exit status."""
+    return run_config_command(PretrainAblationConfig, run, argv, __doc__.splitlines()[0])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
