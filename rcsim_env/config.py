@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
+import os
 import typing
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -99,3 +102,14 @@ def dataclass_from_args(config_class: type[T], args: argparse.Namespace) -> T:
     """Build ``config_class`` from parsed arguments added by :func:`add_dataclass_arguments`."""
     values = {field.name: getattr(args, field.name) for field in dataclasses.fields(config_class)}
     return config_class(**values)
+
+
+def dataclass_from_json(config_class: type[T], path: str | os.PathLike[str]) -> T:
+    """Build ``config_class`` from a JSON object saved with ``dataclasses.asdict``.
+
+    Keys the class no longer has are ignored (a folder saved by an older version still
+    loads); missing ones take their defaults. ``path`` must exist.
+    """
+    saved = json.loads(Path(path).read_text(encoding="utf-8"))
+    known = {field.name for field in dataclasses.fields(config_class)}
+    return config_class(**{key: value for key, value in saved.items() if key in known})

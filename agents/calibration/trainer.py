@@ -8,10 +8,9 @@ from the folder's checkpoint exactly where it stopped.
 
 from __future__ import annotations
 
-import json
 import random
 import time
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from agents.calibration.run_folder import RunFolder, write_json
 from agents.ddpg.agent import NonFiniteLossError
 from agents.ddpg.checkpoint import load_checkpoint, save_checkpoint
 from agents.interrupts import first_ctrl_c_calls
+from rcsim_env.config import dataclass_from_json
 from rcsim_env.encoders.sentence_encoder import SentenceEncoder
 from rcsim_env.errors import RCSimError
 from rcsim_env.evaluation.sts import evaluate_pairs
@@ -54,9 +54,7 @@ def load_run_config(folder: str) -> CalibrationConfig:
     path = Path(folder) / "config.json"
     if not path.exists():
         raise RunFolderError(f"cannot resume: {path} does not exist (is {folder} a calibration run folder?)")
-    saved = json.loads(path.read_text(encoding="utf-8"))
-    known = {f.name for f in fields(CalibrationConfig)}
-    return CalibrationConfig(**{k: v for k, v in saved.items() if k in known})
+    return dataclass_from_json(CalibrationConfig, path)
 
 
 class CalibrationRun:

@@ -29,7 +29,7 @@ import random
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,7 @@ from agents.pretraining.distributed import (
 )
 from agents.pretraining.losses import force_based_infonce, pulled_fraction, simcse_infonce
 from agents.supervised import warmup_linear
+from rcsim_env.config import dataclass_from_json
 from rcsim_env.data.pairs import ScoredPair
 from rcsim_env.data.text_lines import text_lines
 from rcsim_env.encoders.sentence_encoder import SentenceEncoder, mean_pool
@@ -248,9 +249,7 @@ def load_pretrain_config(folder: str | os.PathLike[str]) -> PretrainConfig:
     path = Path(folder) / CONFIG_NAME
     if not path.is_file():
         raise PretrainFolderError(f"cannot resume: {path} does not exist (is {folder} a pretraining output?)")
-    saved = json.loads(path.read_text(encoding="utf-8"))
-    known = {item.name for item in fields(PretrainConfig)}
-    return PretrainConfig(**{key: value for key, value in saved.items() if key in known})
+    return dataclass_from_json(PretrainConfig, path)
 
 
 # --------------------------------------------------------------------------------------------- the run

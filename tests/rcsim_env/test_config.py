@@ -53,3 +53,18 @@ def test_tuple_fields_take_comma_separated_lists(capsys):
     with pytest.raises(SystemExit):
         parser.parse_args(["--budgets", "10,many"])
     assert "not a comma-separated list of int" in capsys.readouterr().err
+
+
+def test_dataclass_from_json_ignores_unknown_keys_and_defaults_missing_ones(tmp_path):
+    import json
+
+    from rcsim_env.config import dataclass_from_json
+
+    @dataclass
+    class Saved:
+        steps: int = 3
+        name: str = "run"
+
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"steps": 7, "removed_option": True}), encoding="utf-8")
+    assert dataclass_from_json(Saved, path) == Saved(steps=7, name="run")
