@@ -31,6 +31,7 @@ import numpy as np
 import torch
 
 from rcsim_env.config import run_config_command
+from rcsim_env.evaluation.sts import spearman_of
 from rcsim_env.jsonio import write_json
 
 METHODS = ("supervised", "rc-ddpg", "paper-rlhf", "sb3-td3")
@@ -99,13 +100,6 @@ def _load_encoder(config: LabelEfficiencyConfig):
     return SentenceEncoder.from_pretrained(config.encoder, device=config.device)
 
 
-def _test_spearman(encoder, test_pairs) -> float:
-    from rcsim_env.evaluation.sts import evaluate_pairs
-
-    encoder.eval()
-    return float(evaluate_pairs(encoder, test_pairs)["spearman"])
-
-
 def run_supervised(config, pairs, labels, test_pairs) -> dict:
     """Supervised fine-tuning on the annotator's labels; returns the result row."""
     from agents.supervised import SupervisedConfig, finetune_supervised
@@ -121,7 +115,7 @@ def run_supervised(config, pairs, labels, test_pairs) -> dict:
         encoder, labelled, SupervisedConfig(seed=config.seed, show_progress=config.show_progress)
     )
     return {
-        "test_spearman": _test_spearman(encoder, test_pairs),
+        "test_spearman": spearman_of(encoder, test_pairs),
         "seconds": stats["seconds"],
         "steps": stats["steps"],
     }
@@ -130,7 +124,7 @@ def run_supervised(config, pairs, labels, test_pairs) -> dict:
 def run_calibration(config, agent: str, pairs, test_pairs) -> dict:
     """RC-DDPG or the paper's update against a dataset oracle over ``pairs`` (one query each)."""
     from agents.calibration.config import CalibrationConfig
-    from agents.calibration.trainer import CalibrationRun
+    from agents.calibration.trainer import run_training_only
 
     with tempfile.TemporaryDirectory(prefix=f"rcsim-{agent}-") as folder:
         calibration = CalibrationConfig(
@@ -146,23 +140,16 @@ def run_calibration(config, agent: str, pairs, test_pairs) -> dict:
             batch_size=config.batch_size,
             learning_starts=config.learning_starts,
             encoder_lr=config.encoder_lr,
-            eval_every=0,
-            dev_pairs=0,
-            test=False,
-            checkpoint_every=0,
             seed=config.seed,
             device=config.device,
             show_progress=config.show_progress,
-            tensorboard=False,
             output=str(Path(folder) / "run"),
         )
-        torch.manual_seed(config.seed)
-        run = CalibrationRun(calibration, pool=list(pairs))
-        status = run.run()
+        status, run = run_training_only(calibration, pool=list(pairs))
         if status != 0:
             raise RuntimeError(f"{agent} stopped with status {status}")
         return {
-            "test_spearman": _test_spearman(run.encoder, test_pairs),
+            "test_spearman": spearman_of(run.encoder, test_pairs),
             "seconds": run.train_seconds,
             "updates": run.updates,
             "mean_reward": run.report("done")["mean_reward"],
@@ -201,7 +188,7 @@ def run(config: LabelEfficiencyConfig) -> dict:
     started = time.perf_counter()
     test_pairs = load_stsb("test", data_dir=config.data_dir)
     pairs, labels = draw_labelled_pairs(config)
-    untouched = _test_spearman(_load_encoder(config), test_pairs)
+    untouched = spearman_of(_load_encoder(config), test_pairs)
     print(f"untouched encoder: STS-B test Spearman {untouched:.2f}")
     rows = [{"method": "untouched", "labels": 0, "test_spearman": untouched, "seconds": 0.0}]
     for budget in sorted(config.budgets):

@@ -41,6 +41,7 @@ from typing import Any
 import torch
 
 from rcsim_env.config import run_config_command
+from rcsim_env.evaluation.sts import spearman_of
 from rcsim_env.jsonio import write_json
 
 ROWS = ("untouched", "force-paper-lr", "force-tuned-lr", "simcse")
@@ -120,13 +121,6 @@ def load_sentences(config: PretrainAblationConfig) -> tuple[list[str], str]:
     return sentences, str(path)
 
 
-def _test_spearman(encoder, test_pairs) -> float:
-    from rcsim_env.evaluation.sts import evaluate_pairs
-
-    encoder.eval()
-    return float(evaluate_pairs(encoder, test_pairs)["spearman"])
-
-
 def pretrain_row(config, name: str, sentences, test_pairs, folder: Path) -> dict[str, Any]:
     """Pretrain one row's encoder into ``folder``; returns the result row (``status`` not done: failed)."""
     from agents.pretraining.config import PretrainConfig
@@ -181,7 +175,7 @@ def pretrain_row(config, name: str, sentences, test_pairs, folder: Path) -> dict
 def calibrate(config, encoder: str | None, test_pairs, folder: Path) -> dict[str, Any]:
     """RC-DDPG calibration of ``encoder`` with ``calibrate_queries`` simulated oracle queries."""
     from agents.calibration.config import CalibrationConfig
-    from agents.calibration.trainer import CalibrationRun
+    from agents.calibration.trainer import run_training_only
 
     queries = int(config.calibrate_queries)
     calibration = CalibrationConfig(
@@ -190,23 +184,16 @@ def calibrate(config, encoder: str | None, test_pairs, folder: Path) -> dict[str
         noise=config.calibrate_noise,
         queries=queries,
         learning_starts=min(64, queries // 2),
-        eval_every=0,
-        dev_pairs=0,
-        test=False,
-        checkpoint_every=0,
         seed=config.seed,
         device=config.device,
         show_progress=config.show_progress,
-        tensorboard=False,
         output=str(folder),
     )
-    torch.manual_seed(config.seed)
-    run = CalibrationRun(calibration)
-    status = run.run()
+    status, run = run_training_only(calibration)
     if status != 0:
         return {"calibrated_status": status, "calibrated_test_spearman": None}
     return {
-        "calibrated_test_spearman": _test_spearman(run.encoder, test_pairs),
+        "calibrated_test_spearman": spearman_of(run.encoder, test_pairs),
         "calibration_seconds": run.train_seconds,
     }
 
@@ -292,7 +279,7 @@ def run(config: PretrainAblationConfig) -> dict[str, Any]:
                 torch.manual_seed(config.seed)
                 encoder = SentenceEncoder.from_pretrained(config.encoder, device=config.device)
                 row = {"row": name, "loss": None, "lr": None, "status": "done", "seconds": 0.0}
-                row.update(test_spearman=_test_spearman(encoder, test_pairs), sentences_per_second=None)
+                row.update(test_spearman=spearman_of(encoder, test_pairs), sentences_per_second=None)
                 trained_encoder = config.encoder
             else:
                 row = pretrain_row(config, name, sentences, test_pairs, keep / name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from agents.interrupts import first_ctrl_c_calls
 from rcsim_env.config import dataclass_from_json
 from rcsim_env.encoders.sentence_encoder import SentenceEncoder
 from rcsim_env.errors import RCSimError
-from rcsim_env.evaluation.sts import evaluate_pairs
+from rcsim_env.evaluation.sts import spearman_of
 
 EXIT_DONE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 
@@ -55,6 +55,19 @@ def load_run_config(folder: str) -> CalibrationConfig:
     if not path.exists():
         raise RunFolderError(f"cannot resume: {path} does not exist (is {folder} a calibration run folder?)")
     return dataclass_from_json(CalibrationConfig, path)
+
+
+def run_training_only(config: CalibrationConfig, pool: list | None = None) -> tuple[int, CalibrationRun]:
+    """Run ``config`` with no dev or test evaluation, checkpoints or TensorBoard, for benchmarks.
+
+    Benchmarks time training alone and evaluate the encoder themselves. Seeds torch's global
+    generator with ``config.seed`` first; ``pool`` is passed to :class:`CalibrationRun`.
+    Returns the exit status and the run (``run.encoder`` is the calibrated encoder).
+    """
+    quiet = replace(config, eval_every=0, dev_pairs=0, test=False, checkpoint_every=0, tensorboard=False)
+    torch.manual_seed(quiet.seed)
+    run = CalibrationRun(quiet, pool=pool)
+    return run.run(), run
 
 
 class CalibrationRun:
@@ -113,8 +126,7 @@ class CalibrationRun:
     # ----------------------------------------------------------------- evaluation
     def _evaluate(self, pairs) -> float:
         started = time.perf_counter()
-        self.encoder.eval()
-        score = float(evaluate_pairs(self.encoder, pairs)["spearman"])
+        score = spearman_of(self.encoder, pairs)
         self.eval_seconds += time.perf_counter() - started
         return score
 

@@ -415,18 +415,15 @@ class PretrainRun:
     # ----------------------------------------------------------------- evaluation
     def evaluate(self, pairs: Sequence[ScoredPair]) -> float:
         """STS-B-style Spearman x100 of the encoder's cosine against the gold scores of ``pairs``."""
-        from rcsim_env.evaluation.sts import evaluate_pairs
+        from rcsim_env.evaluation.sts import spearman_of
 
-        return float(evaluate_pairs(self.encoder, pairs)["spearman"])
+        return spearman_of(self.encoder, pairs)
 
     def _timed_evaluate(self, pairs: Sequence[ScoredPair]) -> float:
         started = time.perf_counter()
-        was_training = self.encoder.training
-        self.encoder.eval()
         try:
             return self.evaluate(pairs)
         finally:
-            self.encoder.train(was_training)
             self.eval_seconds += time.perf_counter() - started
 
     def _evaluate_dev(self) -> None:

@@ -84,6 +84,19 @@ def evaluate_pairs(
 # --- STS-B and SICK-R ------------------------------------------------------------------------------
 
 
+def spearman_of(encoder: SentenceEncoder, pairs: Iterable[object]) -> float:
+    """Spearman x100 of the encoder's cosines against the gold scores of ``pairs``, in eval mode.
+
+    Dropout is off while it runs; the encoder's train/eval mode is restored afterwards.
+    """
+    was_training = encoder.training
+    encoder.eval()
+    try:
+        return float(evaluate_pairs(encoder, pairs)["spearman"])
+    finally:
+        encoder.train(was_training)
+
+
 def evaluate_stsb(
     encoder: SentenceEncoder,
     split: str = "test",

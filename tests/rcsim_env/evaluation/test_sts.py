@@ -25,6 +25,7 @@ from rcsim_env.evaluation.sts import (
     pair_cosines,
     run_benchmarks,
     senteval_root_for,
+    spearman_of,
 )
 
 
@@ -55,6 +56,18 @@ def test_pair_cosines_match_the_encoder_similarity(tiny_encoder, tiny_pairs) -> 
     cosines = pair_cosines(tiny_encoder, pairs, batch_size=3)
     assert cosines.shape == (len(tiny_pairs),)
     np.testing.assert_allclose(cosines, expected, atol=1e-6)
+
+
+def test_spearman_of_scores_without_dropout_and_restores_the_mode(tiny_encoder, tiny_pairs) -> None:
+    pairs = [ScoredPair(a, b, s, str(i)) for i, (a, b, s) in enumerate(tiny_pairs)]
+    tiny_encoder.eval()
+    expected = evaluate_pairs(tiny_encoder, pairs)["spearman"]
+    tiny_encoder.train()
+    try:
+        assert spearman_of(tiny_encoder, pairs) == pytest.approx(expected)
+        assert tiny_encoder.training
+    finally:
+        tiny_encoder.eval()
 
 
 # --- SentEval 'all' setting ------------------------------------------------------------------------
