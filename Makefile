@@ -46,6 +46,7 @@ benchmark-all: benchmark
 	$(PY) benchmarks/pendulum_vs_sb3.py
 	$(PY) benchmarks/label_efficiency.py
 	$(PY) benchmarks/pretrain_ablation.py --calibrate-queries 500
+	$(PY) benchmarks/distillation.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

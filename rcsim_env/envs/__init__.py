@@ -1,5 +1,6 @@
 """Gymnasium environments of rcsim."""
 
+from rcsim_env.envs.distillation import SentenceDistillationEnv
 from rcsim_env.envs.similarity import SentenceSimilarityEnv, action_to_score, score_to_action
 
-__all__ = ["SentenceSimilarityEnv", "action_to_score", "score_to_action"]
+__all__ = ["SentenceDistillationEnv", "SentenceSimilarityEnv", "action_to_score", "score_to_action"]
