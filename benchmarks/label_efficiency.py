@@ -1,5 +1,5 @@
 """STS-B test Spearman against oracle labels: the untouched encoder, supervised fine-tuning, RC-DDPG,
-the paper's update and SB3 TD3, in one seeded run.
+the paper's update and SB3 TD3, in one seeded run over one or more label draws.
 
 For each label budget (250, 500, 1000 by default) the labelled pairs are the first N of
 one seeded shuffle of STS-B train (so budgets are nested), and every method gets the
@@ -13,7 +13,9 @@ same pairs with labels from the same simulated annotator (``--noise``):
 
 Seconds are each method's training time (for TD3 including embedding its pairs), not
 model loading or evaluation. Acceptance: RC-DDPG with 1,000 queries >= 84.0, in at most
-2x the supervised run's seconds. Writes JSON and a PNG.
+2x the supervised run's seconds. ``--draws N`` repeats everything on N draws (seeds
+seed, seed + 1, ...) and judges the means: one draw of 1,000 pairs moves supervised
+fine-tuning by more than half a point. Writes JSON and a PNG.
 
     python benchmarks/label_efficiency.py --help
 """
@@ -24,7 +26,7 @@ import platform
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -63,7 +65,11 @@ class LabelEfficiencyConfig:
     batch_size: int = field(default=16, metadata={"help": "RC-DDPG: transitions per TD update"})
     learning_starts: int = field(default=64, metadata={"help": "RC-DDPG: queries before the first update"})
     encoder_lr: float = field(default=2e-5, metadata={"help": "RC-DDPG: encoder learning rate"})
-    seed: int = field(default=0, metadata={"help": "seed of the label draw and of every method"})
+    seed: int = field(default=0, metadata={"help": "seed of the (first) label draw and of every method"})
+    draws: int = field(
+        default=1,
+        metadata={"help": "label draws; draw k uses seed + k, and the verdict takes the means over draws"},
+    )
     threads: int | None = field(default=None, metadata={"help": "torch threads; none = torch's default"})
     device: str = field(default="auto", metadata={"help": "auto, cpu or cuda"})
     show_progress: bool = field(default=True, metadata={"help": "show progress bars"})
@@ -175,25 +181,13 @@ def run_td3(config, pairs, test_pairs) -> dict:
     return {"test_spearman": judge_agreement(model, encoder, test_pairs), "seconds": seconds}
 
 
-def run(config: LabelEfficiencyConfig) -> dict:
-    """Run every method at every budget; print the table, write JSON and PNG; returns the results."""
-    from agents.calibration.plots import plot_scores_against_labels
-    from rcsim_env.data.loaders import load_stsb
-
-    unknown = sorted(set(config.methods) - set(METHODS))
-    if unknown:
-        raise ValueError(f"unknown methods {unknown}; choose from {METHODS}")
-    if config.threads:
-        torch.set_num_threads(int(config.threads))
-    started = time.perf_counter()
-    test_pairs = load_stsb("test", data_dir=config.data_dir)
+def run_draw(config: LabelEfficiencyConfig, test_pairs) -> list[dict]:
+    """Every method at every budget on the label draw of ``config.seed``; returns the rows (with ``seed``)."""
     pairs, labels = draw_labelled_pairs(config)
-    untouched = spearman_of(_load_encoder(config), test_pairs)
-    print(f"untouched encoder: STS-B test Spearman {untouched:.2f}")
-    rows = [{"method": "untouched", "labels": 0, "test_spearman": untouched, "seconds": 0.0}]
+    rows = []
     for budget in sorted(config.budgets):
         for method in config.methods:
-            print(f"--- {method}, {budget} labels")
+            print(f"--- seed {config.seed}: {method}, {budget} labels")
             subset, subset_labels = pairs[:budget], labels[:budget]
             if method == "supervised":
                 result = run_supervised(config, subset, subset_labels, test_pairs)
@@ -201,14 +195,64 @@ def run(config: LabelEfficiencyConfig) -> dict:
                 result = run_td3(config, subset, test_pairs)
             else:
                 result = run_calibration(config, method, subset, test_pairs)
-            row = {"method": method, "labels": budget, **result}
+            row = {"method": method, "labels": budget, "seed": config.seed, **result}
             rows.append(row)
             print(f"    STS-B test Spearman {row['test_spearman']:.2f} in {row['seconds']:.1f} s")
+    return rows
+
+
+def mean_over_draws(rows: list[dict]) -> list[dict]:
+    """One row per (method, labels): the mean Spearman and seconds over the draws, the Spearman's
+    sample standard deviation (0 for one draw) and the number of draws, in first-seen order."""
+    groups: dict[tuple[str, int], list[dict]] = {}
+    for row in rows:
+        groups.setdefault((row["method"], row["labels"]), []).append(row)
+    summary = []
+    for (method, labels), group in groups.items():
+        scores = np.array([row["test_spearman"] for row in group], dtype=np.float64)
+        summary.append(
+            {
+                "method": method,
+                "labels": labels,
+                "test_spearman": float(scores.mean()),
+                "test_spearman_std": float(scores.std(ddof=1)) if len(scores) > 1 else 0.0,
+                "seconds": float(np.mean([row["seconds"] for row in group])),
+                "draws": len(group),
+            }
+        )
+    return summary
+
+
+def run(config: LabelEfficiencyConfig) -> dict:
+    """Run every method at every budget on each draw; print the table, write JSON and PNG; return the results.
+
+    With ``draws`` > 1, draw k uses seed ``seed + k`` for its labels and for every method, and
+    the acceptance verdict is taken on the means over the draws.
+    """
+    from agents.calibration.plots import plot_scores_against_labels
+    from rcsim_env.data.loaders import load_stsb
+
+    unknown = sorted(set(config.methods) - set(METHODS))
+    if unknown:
+        raise ValueError(f"unknown methods {unknown}; choose from {METHODS}")
+    if int(config.draws) < 1:
+        raise ValueError(f"draws must be at least 1, got {config.draws}")
+    if config.threads:
+        torch.set_num_threads(int(config.threads))
+    started = time.perf_counter()
+    test_pairs = load_stsb("test", data_dir=config.data_dir)
+    untouched = spearman_of(_load_encoder(config), test_pairs)
+    print(f"untouched encoder: STS-B test Spearman {untouched:.2f}")
+    rows = [{"method": "untouched", "labels": 0, "seed": None, "test_spearman": untouched, "seconds": 0.0}]
+    for draw in range(int(config.draws)):
+        rows += run_draw(replace(config, seed=config.seed + draw), test_pairs)
+    means = mean_over_draws(rows)
     results = {
         "benchmark": "label_efficiency",
         "config": asdict(config),
         "rows": rows,
-        "acceptance": acceptance(rows),
+        "means": means,
+        "acceptance": acceptance(means),
         "machine": {
             "platform": platform.platform(),
             "torch": torch.__version__,
@@ -216,16 +260,17 @@ def run(config: LabelEfficiencyConfig) -> dict:
         },
         "wall_seconds": time.perf_counter() - started,
     }
-    print_table(rows, results["acceptance"])
+    print_table(rows, means, results["acceptance"])
     output = write_json(config.output, results)
     series: dict[str, list[tuple[int, float]]] = {}
-    for row in rows[1:]:
+    for row in means[1:]:
         name = "sb3-td3 (actor's judgements)" if row["method"] == "sb3-td3" else row["method"]
         series.setdefault(name, []).append((row["labels"], row["test_spearman"]))
+    draws = f", mean of {config.draws} draws" if config.draws > 1 else ""
     picture = plot_scores_against_labels(
         series,
         output.with_suffix(".png"),
-        f"STS-B test Spearman against labels ({config.noise} annotator)",
+        f"STS-B test Spearman against labels ({config.noise} annotator{draws})",
         untouched,
     )
     print(f"wrote {output} and {picture}")
@@ -254,14 +299,23 @@ def acceptance(rows: list[dict]) -> dict:
     }
 
 
-def print_table(rows: list[dict], verdict: dict) -> None:
-    """Print one line per method and budget, then the acceptance verdict."""
-    print(f"\n{'method':<12} {'labels':>6} {'Spearman':>9} {'seconds':>8}")
+def print_table(rows: list[dict], means: list[dict], verdict: dict) -> None:
+    """Print one line per method, budget and draw; with several draws also their means; then the verdict."""
+    print(f"\n{'method':<12} {'labels':>6} {'seed':>4} {'Spearman':>9} {'seconds':>8}")
     for row in rows:
-        print(f"{row['method']:<12} {row['labels']:>6} {row['test_spearman']:>9.2f} {row['seconds']:>8.1f}")
+        seed = "-" if row["seed"] is None else str(row["seed"])
+        score, seconds = f"{row['test_spearman']:.2f}", f"{row['seconds']:.1f}"
+        print(f"{row['method']:<12} {row['labels']:>6} {seed:>4} {score:>9} {seconds:>8}")
+    draws = max(row["draws"] for row in means)
+    if draws > 1:
+        print(f"\nmean over {draws} draws (Spearman +- sample std)")
+        for row in means:
+            spread = f"{row['test_spearman']:.2f} +- {row['test_spearman_std']:.2f}"
+            print(f"{row['method']:<12} {row['labels']:>6} {spread:>16} {row['seconds']:>8.1f}")
     if verdict.get("evaluated"):
+        what = f"mean of {draws} draws" if draws > 1 else "one draw"
         print(
-            f"\nacceptance at {verdict['labels']} labels: RC-DDPG {verdict['rc_ddpg_spearman']:.2f} "
+            f"\nacceptance at {verdict['labels']} labels ({what}): RC-DDPG {verdict['rc_ddpg_spearman']:.2f} "
             f"(target >= {TARGET_SPEARMAN}: {'met' if verdict['spearman_met'] else 'NOT met'}), "
             f"time {verdict['time_ratio']:.2f}x supervised "
             f"(target <= {TARGET_TIME_RATIO}: {'met' if verdict['time_met'] else 'NOT met'})"

@@ -47,3 +47,44 @@ def test_unknown_methods_and_oversized_budgets_are_refused(load_benchmark, share
         bench.draw_labelled_pairs(
             bench.LabelEfficiencyConfig(budgets=(10_000,), data_dir=str(shared_data_dir))
         )
+
+
+def test_several_draws_give_per_seed_rows_and_a_verdict_on_their_means(
+    load_benchmark, tiny_model_dir, shared_data_dir, tmp_path, capsys
+):
+    bench = load_benchmark("label_efficiency")
+    out = tmp_path / "draws.json"
+    argv = ["--encoder", str(tiny_model_dir), "--data-dir", str(shared_data_dir), "--budgets", "16"]
+    argv += ["--methods", "supervised,rc-ddpg", "--draws", "2", "--seed", "3", "--device", "cpu"]
+    argv += ["--no-show-progress", "--batch-size", "8", "--learning-starts", "8", "--output", str(out)]
+    assert bench.main(argv) == 0
+    result = json.loads(out.read_text())
+    by_seed = {(row["method"], row["seed"]): row for row in result["rows"][1:]}
+    assert set(by_seed) == {(m, s) for m in ("supervised", "rc-ddpg") for s in (3, 4)}
+    means = {row["method"]: row for row in result["means"]}
+    for method in ("supervised", "rc-ddpg"):
+        scores = [by_seed[(method, seed)]["test_spearman"] for seed in (3, 4)]
+        assert means[method]["draws"] == 2
+        assert means[method]["test_spearman"] == pytest.approx(sum(scores) / 2)
+    assert result["acceptance"]["rc_ddpg_spearman"] == pytest.approx(means["rc-ddpg"]["test_spearman"])
+    assert "mean over 2 draws" in capsys.readouterr().out
+
+
+def test_mean_over_draws_on_hand_made_rows(load_benchmark):
+    bench = load_benchmark("label_efficiency")
+    rows = [
+        {"method": "untouched", "labels": 0, "seed": None, "test_spearman": 80.0, "seconds": 0.0},
+        {"method": "supervised", "labels": 10, "seed": 0, "test_spearman": 82.0, "seconds": 10.0},
+        {"method": "supervised", "labels": 10, "seed": 1, "test_spearman": 84.0, "seconds": 30.0},
+    ]
+    untouched, supervised = bench.mean_over_draws(rows)
+    assert untouched["test_spearman"] == 80.0 and untouched["draws"] == 1
+    assert untouched["test_spearman_std"] == 0.0
+    assert supervised["test_spearman"] == 83.0 and supervised["seconds"] == 20.0
+    assert supervised["test_spearman_std"] == pytest.approx(2**0.5)  # sample std of 82 and 84
+
+
+def test_zero_draws_are_refused(load_benchmark, shared_data_dir):
+    bench = load_benchmark("label_efficiency")
+    with pytest.raises(ValueError, match="draws must be at least 1"):
+        bench.run(bench.LabelEfficiencyConfig(draws=0, data_dir=str(shared_data_dir)))
