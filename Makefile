@@ -40,8 +40,9 @@ lint: venv
 benchmark: venv
 	$(PY) benchmarks/env_throughput.py
 
-# The long ones: Pendulum against SB3 (about 7 minutes on 2 cores), label efficiency (about 20)
-# and the stage-1 pretraining ablation.
+# The long ones: Pendulum against SB3 (about 7 minutes on 2 cores), label efficiency (about 20),
+# the stage-1 pretraining ablation (79 on shared cores; an estimated 55 alone) and distillation
+# (11 on shared cores).
 benchmark-all: benchmark
 	$(PY) benchmarks/pendulum_vs_sb3.py
 	$(PY) benchmarks/label_efficiency.py
