@@ -36,6 +36,7 @@ import platform
 import sys
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -197,6 +198,26 @@ def distillation_examples(prediction, test_data, count: int) -> list[dict]:
     return examples
 
 
+def branch_row(name: str, matrices: int, trainer, policy: bool, splits, seconds: float) -> tuple[dict, Any]:
+    """The result row of one branch (with or without the policy) and its test prediction.
+
+    ``splits`` is ``(train, test, data)``: the encoded train and test pairs and the raw
+    ``{"train", "test"}`` pairs; the threshold is tuned on the train predictions.
+    """
+    train, test, data = splits
+    prediction = trainer.predict(test, distilled=policy)
+    scores = score_predictions(
+        name,
+        prediction.similarity,
+        trainer.predict(train, distilled=policy).similarity,
+        data["test"],
+        data["train"],
+    )
+    row = {"dataset": name, "model": "siamese lstm", "matrices": matrices, "policy": policy, **scores}
+    row.update(keep_fraction=prediction.keep_fraction, seconds=seconds, history=trainer.history)
+    return row, prediction
+
+
 def run_models(config, name: str, data, vocabulary, vectors, matrices: int) -> tuple[list[dict], dict]:
     """Train one critic, branch it, evaluate both branches; returns (two rows, examples by n)."""
     from agents.distillation.data import encode_pairs
@@ -215,16 +236,7 @@ def run_models(config, name: str, data, vocabulary, vectors, matrices: int) -> t
     started = time.perf_counter()
     baseline.train_critic(config.rounds * config.critic_epochs_per_round, distilled=False)
     seconds = shared_seconds + time.perf_counter() - started
-    full = baseline.predict(test, distilled=False)
-    scores = score_predictions(
-        name,
-        full.similarity,
-        baseline.predict(train, distilled=False).similarity,
-        data["test"],
-        data["train"],
-    )
-    rows.append({"dataset": name, "model": "siamese lstm", "matrices": matrices, "policy": False, **scores})
-    rows[-1].update(keep_fraction=1.0, seconds=seconds, history=baseline.history)
+    rows.append(branch_row(name, matrices, baseline, False, (train, test, data), seconds)[0])
 
     started = time.perf_counter()
     trainer.pretrain_policy(config.policy_pretrain_epochs)
@@ -232,16 +244,8 @@ def run_models(config, name: str, data, vocabulary, vectors, matrices: int) -> t
         trainer.train_policy(config.policy_epochs_per_round)
         trainer.train_critic(config.critic_epochs_per_round, distilled=True)
     seconds = shared_seconds + time.perf_counter() - started
-    distilled = trainer.predict(test, distilled=True)
-    scores = score_predictions(
-        name,
-        distilled.similarity,
-        trainer.predict(train, distilled=True).similarity,
-        data["test"],
-        data["train"],
-    )
-    rows.append({"dataset": name, "model": "siamese lstm", "matrices": matrices, "policy": True, **scores})
-    rows[-1].update(keep_fraction=distilled.keep_fraction, seconds=seconds, history=trainer.history)
+    row, distilled = branch_row(name, matrices, trainer, True, (train, test, data), seconds)
+    rows.append(row)
     shown = config.matrices[len(config.matrices) // 2]  # the middle n (3 by default)
     examples = (
         distillation_examples(distilled, test, config.examples) if (name, matrices) == ("mrpc", shown) else []
