@@ -13,7 +13,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from rcsim_env.data.pairs import ScoredPair, coerce_pair
+from rcsim_env.data.pairs import ScoredPair
+from rcsim_env.envs.common import build_pair_pool, check_render_mode, render_text
 from rcsim_env.envs.similarity import EpisodeStateError
 from rcsim_env.errors import InvalidActionError
 
@@ -216,10 +217,7 @@ class SentenceDistillationEnv(gym.Env):
             isinstance(max_steps, bool) or not isinstance(max_steps, numbers.Integral) or max_steps < 1
         ):
             raise ValueError(f"max_steps must be an integer >= 1 or None, got {max_steps!r}")
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}"
-            )
+        check_render_mode(render_mode, self.metadata["render_modes"])
         self.label_scale = float(label_scale)
         self.pairs = self._build_pool(pairs, data_dir, split)
         self._index_of = {pair.pair_id: i for i, pair in enumerate(self.pairs)}
@@ -271,18 +269,10 @@ class SentenceDistillationEnv(gym.Env):
             from rcsim_env.data.loaders import load_mrpc
 
             pairs = load_mrpc(split, data_dir=data_dir)
-        pool = [coerce_pair(item, i) for i, item in enumerate(pairs)]
-        if not pool:
-            raise ValueError("the pair pool is empty; pass at least one labelled sentence pair")
+        pool = build_pair_pool(pairs)
         for i, pair in enumerate(pool):
             if pair.score is None or not 0.0 <= pair.score <= self.label_scale:
                 raise ValueError(f"pairs[{i}] needs a score in [0, {self.label_scale}], got {pair.score}")
-        ids = [pair.pair_id for pair in pool]
-        if len(set(ids)) != len(ids):
-            pool = [
-                ScoredPair(p.sentence_a, p.sentence_b, p.score, f"{p.pair_id}#{i}")
-                for i, p in enumerate(pool)
-            ]
         return pool
 
     # ----------------------------------------------------------------- Gymnasium API
@@ -392,9 +382,9 @@ class SentenceDistillationEnv(gym.Env):
 
     def render(self) -> str | None:
         """``"ansi"``: the pair as text (dropped words ``-word``, undecided ``?word``); ``"human"``: print."""
-        if self.render_mode is None:
-            gym.logger.warn("render() called with render_mode=None; pass render_mode='ansi' or 'human'")
-            return None
+        return render_text(self.render_mode, self._render_text)
+
+    def _render_text(self) -> str:
         lines = []
         if self._pair is not None:
             lines.append(f"pair {self._pair.pair_id} (label {self._pair.score})")
@@ -407,11 +397,7 @@ class SentenceDistillationEnv(gym.Env):
                 lines.append(f"  {name}: {' '.join(marks)}")
         if self._last is not None and self._last["judged"]:
             lines.append(f"similarity {self._last['similarity']:.3f} reward {self._last['reward']:.3f}")
-        text = "\n".join(lines)
-        if self.render_mode == "human":
-            print(text)
-            return None
-        return text
+        return "\n".join(lines)
 
 
 def _mark(word: str, kept: bool | None) -> str:

@@ -11,8 +11,9 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from rcsim_env.data.pairs import ScoredPair, coerce_pair
+from rcsim_env.data.pairs import ScoredPair
 from rcsim_env.encoders.sentence_encoder import SentenceEncoder, load_tokenizer
+from rcsim_env.envs.common import build_pair_pool, check_render_mode, render_text
 from rcsim_env.envs.observations import EmbeddingObserver, TextObserver, TokenObserver
 from rcsim_env.errors import InvalidActionError, LabelBudgetExhaustedError, RCSimError
 from rcsim_env.oracles.base import Oracle, checked_judgement
@@ -163,10 +164,7 @@ class SentenceSimilarityEnv(gym.Env):
             raise ValueError(f"episode_length must be at least 1, got {episode_length}")
         if label_budget is not None and int(label_budget) < 0:
             raise ValueError(f"label_budget must be >= 0 or None, got {label_budget}")
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}"
-            )
+        check_render_mode(render_mode, self.metadata["render_modes"])
         if not math.isfinite(float(skip_reward)):
             raise ValueError(f"skip_reward must be finite, got {skip_reward}")
 
@@ -207,16 +205,7 @@ class SentenceSimilarityEnv(gym.Env):
             from rcsim_env.data.loaders import load_stsb
 
             pairs = load_stsb(split, data_dir=data_dir)
-        pool = [coerce_pair(item, i) for i, item in enumerate(pairs)]
-        if not pool:
-            raise ValueError("the pair pool is empty; pass at least one sentence pair")
-        ids = [pair.pair_id for pair in pool]
-        if len(set(ids)) != len(ids):
-            pool = [
-                ScoredPair(p.sentence_a, p.sentence_b, p.score, f"{p.pair_id}#{i}")
-                for i, p in enumerate(pool)
-            ]
-        return pool
+        return build_pair_pool(pairs)
 
     def _build_observer(self, mode: str, encoder, token_length: int):
         if mode == "text":
@@ -368,9 +357,9 @@ class SentenceSimilarityEnv(gym.Env):
 
     def render(self) -> str | None:
         """``"ansi"``: return the current pair and the last judgement as text; ``"human"``: print it."""
-        if self.render_mode is None:
-            gym.logger.warn("render() called with render_mode=None; pass render_mode='ansi' or 'human'")
-            return None
+        return render_text(self.render_mode, self._render_text)
+
+    def _render_text(self) -> str:
         lines = []
         if self._order is not None:
             pair = self.pairs[self._current_index()]
@@ -386,11 +375,7 @@ class SentenceSimilarityEnv(gym.Env):
             f"queries used {self.queries_used}"
             + ("" if self.label_budget is None else f"/{self.label_budget}")
         )
-        text = "\n".join(lines)
-        if self.render_mode == "human":
-            print(text)
-            return None
-        return text
+        return "\n".join(lines)
 
 
 def _noise_model(noise: AnnotatorNoise | str | None) -> AnnotatorNoise:

@@ -1,0 +1,48 @@
+"""Pieces both rcsim environments share: the pair pool and the render-mode plumbing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import gymnasium as gym
+
+from rcsim_env.data.pairs import ScoredPair, coerce_pair
+
+
+def build_pair_pool(pairs: Iterable[object]) -> list[ScoredPair]:
+    """Validate ``pairs`` (``ScoredPair``s, ``(a, b[, score])`` tuples or dicts) into a pool.
+
+    Raises ``ValueError`` on an empty pool and the validator's error on a bad item. When
+    pair ids repeat, every id gets its position appended (``id#i``) so that ids stay unique.
+    """
+    pool = [coerce_pair(item, i) for i, item in enumerate(pairs)]
+    if not pool:
+        raise ValueError("the pair pool is empty; pass at least one sentence pair")
+    ids = [pair.pair_id for pair in pool]
+    if len(set(ids)) != len(ids):
+        pool = [
+            ScoredPair(pair.sentence_a, pair.sentence_b, pair.score, f"{pair.pair_id}#{i}")
+            for i, pair in enumerate(pool)
+        ]
+    return pool
+
+
+def check_render_mode(render_mode: str | None, modes: Sequence[str]) -> None:
+    """Raise ``ValueError`` unless ``render_mode`` is None or one of ``modes``."""
+    if render_mode is not None and render_mode not in modes:
+        raise ValueError(f"render_mode must be one of {list(modes)} or None, got {render_mode!r}")
+
+
+def render_text(render_mode: str | None, build_text) -> str | None:
+    """What ``render()`` returns: ``build_text()`` for ``"ansi"``; printed (None returned) for ``"human"``.
+
+    With no render mode it warns, as Gymnasium asks, and returns None without building the text.
+    """
+    if render_mode is None:
+        gym.logger.warn("render() called with render_mode=None; pass render_mode='ansi' or 'human'")
+        return None
+    text = build_text()
+    if render_mode == "human":
+        print(text)
+        return None
+    return text
