@@ -64,6 +64,10 @@ class LabelEfficiencyConfig:
     gradient_steps: int = field(default=1, metadata={"help": "RC-DDPG: TD updates per learning phase"})
     batch_size: int = field(default=16, metadata={"help": "RC-DDPG: transitions per TD update"})
     learning_starts: int = field(default=64, metadata={"help": "RC-DDPG: queries before the first update"})
+    lr_decay: str = field(default="constant", metadata={"help": "RC-DDPG: learning rates constant or linear"})
+    replay_newest: int = field(
+        default=0, metadata={"help": "RC-DDPG: newest queries in every TD batch (0 = uniform replay)"}
+    )
     encoder_lr: float = field(default=2e-5, metadata={"help": "RC-DDPG: encoder learning rate"})
     seed: int = field(default=0, metadata={"help": "seed of the (first) label draw and of every method"})
     draws: int = field(
@@ -145,6 +149,8 @@ def run_calibration(config, agent: str, pairs, test_pairs) -> dict:
             gradient_steps=config.gradient_steps,
             batch_size=config.batch_size,
             learning_starts=config.learning_starts,
+            replay_newest=config.replay_newest,
+            lr_decay=config.lr_decay,
             encoder_lr=config.encoder_lr,
             seed=config.seed,
             device=config.device,

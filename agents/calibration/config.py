@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 AGENTS = ("rc-ddpg", "paper-rlhf")
 ORACLES = ("dataset", "teacher", "replay", "human")
 TD_LOSSES = ("root", "distance", "mse")
+LR_DECAYS = ("constant", "linear")
 
 
 @dataclass
@@ -73,6 +74,17 @@ class CalibrationConfig:
     gradient_steps: int = field(default=1, metadata={"help": "TD updates per learning phase"})
     batch_size: int = field(default=16, metadata={"help": "transitions per TD update"})
     learning_starts: int = field(default=64, metadata={"help": "queries before the first update"})
+    lr_decay: str = field(
+        default="constant",
+        metadata={"help": "learning rates over the run: constant, or linear (to 0 at the last TD update)"},
+    )
+    replay_newest: int = field(
+        default=0,
+        metadata={
+            "help": "put the k newest queries in every TD batch (combined experience replay; "
+            "k = update_every replays every query at least once); 0 = uniform replay"
+        },
+    )
     encoder_lr: float = field(default=2e-5, metadata={"help": "learning rate of the encoder"})
     head_lr: float = field(
         default=1e-3, metadata={"help": "learning rate of the actor and the critic's offset"}
@@ -126,9 +138,15 @@ class CalibrationConfig:
         for name in positive:
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
-        for name in ("eval_every", "checkpoint_every", "learning_starts"):
+        for name in ("eval_every", "checkpoint_every", "learning_starts", "replay_newest"):
             if int(getattr(self, name)) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.lr_decay not in LR_DECAYS:
+            raise ValueError(f"lr_decay must be one of {LR_DECAYS}, got {self.lr_decay!r}")
+        if self.replay_newest > self.batch_size:
+            raise ValueError(
+                f"replay_newest must be at most batch_size ({self.batch_size}), got {self.replay_newest}"
+            )
         if not 0.0 <= self.exploration <= 2.0:
             raise ValueError(f"exploration must be in [0, 2] (0-1 score scale), got {self.exploration}")
         for name in ("encoder_lr", "head_lr", "paper_lr"):
@@ -142,6 +160,16 @@ class CalibrationConfig:
             raise ValueError(
                 f"--td-loss {self.td_loss} compares one-step rewards; with --gamma > 0 use --td-loss mse"
             )
+
+    def planned_updates(self) -> int:
+        """TD updates a run makes if no query is skipped: ``gradient_steps`` at every multiple of
+        ``update_every`` from the first query at which ``learning_starts`` (at least one batch)
+        transitions are stored up to ``queries``."""
+        first = max(int(self.learning_starts), int(self.batch_size), 1)
+        if first > self.queries:
+            return 0
+        rounds = self.queries // self.update_every - (first - 1) // self.update_every
+        return rounds * int(self.gradient_steps)
 
     def _validate_human(self) -> None:
         """Raise ValueError naming the first ``--label-*`` setting that cannot work."""

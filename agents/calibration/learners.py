@@ -85,6 +85,8 @@ class RCDDPGLearner:
             learning_starts=max(config.learning_starts, config.batch_size),
             train_every=config.update_every,
             gradient_steps=config.gradient_steps,
+            replay_newest=config.replay_newest,
+            lr_decay_updates=config.planned_updates() if config.lr_decay == "linear" else 0,
             max_grad_norm=config.max_grad_norm,
             noise=config.noise_kind,
             noise_sigma=2.0 * config.exploration,

@@ -91,6 +91,16 @@ class DDPGConfig:
     )
     train_every: int = field(default=1, metadata={"help": "run updates every this many observed steps"})
     gradient_steps: int = field(default=1, metadata={"help": "updates per training round"})
+    lr_decay_updates: int = field(
+        default=0,
+        metadata={"help": "decay every learning rate linearly to 0 over this many updates; 0 = constant"},
+    )
+    replay_newest: int = field(
+        default=0,
+        metadata={
+            "help": "put the k newest transitions in every batch (combined experience replay); 0 = uniform"
+        },
+    )
     policy_delay: int = field(default=1, metadata={"help": "update the actor every this many critic updates"})
     max_grad_norm: float | None = field(
         default=None,
@@ -122,6 +132,8 @@ class DDPGConfig:
                 "train_every and gradient_steps must be >= 1",
             ),
             (self.policy_delay >= 1, "policy_delay must be >= 1"),
+            (0 <= self.replay_newest <= self.batch_size, "replay_newest must be in 0..batch_size"),
+            (self.lr_decay_updates >= 0, "lr_decay_updates must be >= 0"),
             (self.max_grad_norm is None or self.max_grad_norm > 0, "max_grad_norm must be > 0 or None"),
             (self.noise in NOISE_KINDS, f"noise must be one of {NOISE_KINDS}"),
             (self.noise_sigma >= 0, "noise_sigma must be >= 0"),
@@ -226,9 +238,10 @@ class DDPG:
         head = [p for p in module.parameters() if p.requires_grad and id(p) not in encoder_ids]
         groups: list[dict[str, Any]] = []
         if head:
-            groups.append({"params": head, "lr": lr, "name": "head"})
+            groups.append({"params": head, "lr": lr, "base_lr": lr, "name": "head"})
         if encoder:
-            groups.append({"params": encoder, "lr": self.config.encoder_lr, "name": "encoder"})
+            encoder_lr = self.config.encoder_lr
+            groups.append({"params": encoder, "lr": encoder_lr, "base_lr": encoder_lr, "name": "encoder"})
         if not groups:
             raise ValueError(f"the {name} has no trainable parameters")
         try:  # the fused kernel is faster; older torch or unusual devices/dtypes lack it
@@ -293,12 +306,28 @@ class DDPG:
         config = self.config
         if len(self.buffer) >= config.learning_starts and self.steps % config.train_every == 0:
             for _ in range(config.gradient_steps):
-                metrics = self.update(self.buffer.sample(config.batch_size))
+                newest = min(config.replay_newest, len(self.buffer))
+                metrics = self.update(self.buffer.sample(config.batch_size, newest=newest))
         return metrics
 
     def _check_finite(self, name: str, value: float) -> None:
         if not math.isfinite(value):
             raise NonFiniteLossError(name, self.updates + 1, value)
+
+    def lr_scale(self) -> float:
+        """The learning-rate multiplier of the next update: 1 - updates / lr_decay_updates (floor 0),
+        or 1 when ``lr_decay_updates`` is 0."""
+        horizon = self.config.lr_decay_updates
+        return 1.0 if horizon == 0 else max(0.0, 1.0 - self.updates / horizon)
+
+    def _apply_lr_decay(self) -> None:
+        """Set every parameter group's learning rate to its base rate times :meth:`lr_scale`."""
+        if self.config.lr_decay_updates == 0:
+            return
+        scale = self.lr_scale()
+        for optimizer in (self.actor_optimizer, self.critic_optimizer):
+            for group in optimizer.param_groups:
+                group["lr"] = group["base_lr"] * scale
 
     def _clip(self, parameters: Sequence[Tensor]) -> float:
         """Global gradient norm of ``parameters`` (before clipping), clipping to ``max_grad_norm`` if set."""
@@ -356,6 +385,7 @@ class DDPG:
             actor_grad_norm = self._clip(self._actor_params)
             self._check_finite("actor_grad_norm", actor_grad_norm)
 
+        self._apply_lr_decay()
         self.critic_optimizer.step()
         if actor_loss is not None:
             self.actor_optimizer.step()

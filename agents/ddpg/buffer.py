@@ -238,17 +238,25 @@ class ReplayBuffer:
         self.position = (index + 1) % self.capacity
         self.size = min(self.size + 1, self.capacity)
 
-    def sample(self, batch_size: int) -> ReplayBatch:
-        """A uniform batch of ``batch_size`` stored transitions; returns a :class:`ReplayBatch`.
+    def sample(self, batch_size: int, newest: int = 0) -> ReplayBatch:
+        """A batch of ``batch_size`` stored transitions; returns a :class:`ReplayBatch`.
 
-        Indices are drawn without replacement when the buffer holds at least
-        ``batch_size`` transitions, with replacement otherwise. Raises ValueError when empty.
+        With ``newest == 0`` the batch is uniform: indices are drawn without replacement
+        when the buffer holds at least ``batch_size`` transitions, with replacement
+        otherwise. With ``newest = k > 0`` (combined experience replay, Zhang & Sutton 2017)
+        the k most recently added transitions are always in the batch and the other
+        ``batch_size - k`` are drawn uniformly without replacement from the older ones,
+        so every transition is replayed at least once if updates come every k additions
+        (the batch is smaller while fewer than ``batch_size`` are held). Raises ValueError
+        when empty or when ``newest`` is negative or above ``batch_size`` or the number held.
         """
         if self.size == 0:
             raise ValueError("cannot sample from an empty replay buffer")
         if batch_size < 1:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
-        if batch_size <= self.size:
+        if newest:
+            indices = self._newest_first_indices(batch_size, int(newest))
+        elif batch_size <= self.size:
             indices = self.rng.choice(self.size, size=batch_size, replace=False)
         else:
             indices = self.rng.integers(0, self.size, size=batch_size)
@@ -260,6 +268,20 @@ class ReplayBuffer:
             terminated=self.terminated[indices],
             truncated=self.truncated[indices],
         )
+
+    def _newest_first_indices(self, batch_size: int, newest: int) -> np.ndarray:
+        """Storage indices of the ``newest`` latest transitions plus a uniform draw of older ones."""
+        if not 0 < newest <= min(batch_size, self.size):
+            raise ValueError(
+                f"newest must be in 1..min(batch_size, held) = {min(batch_size, self.size)}, got {newest}"
+            )
+        older = min(batch_size - newest, self.size - newest)
+        ages = np.arange(newest)  # age 0 is the latest addition
+        if older:
+            ages = np.concatenate(
+                [ages, newest + self.rng.choice(self.size - newest, size=older, replace=False)]
+            )
+        return (self.position - 1 - ages) % self.capacity
 
     def stack_observations(self, observations: Sequence[Any]) -> Any:
         """Batch single observations in the same layout :meth:`sample` returns them.

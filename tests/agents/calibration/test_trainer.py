@@ -28,6 +28,7 @@ def test_a_run_writes_every_artifact_and_changes_the_encoder(tiny_run_config, ti
     report = json.loads((folder / "report.json").read_text())
     assert report["status"] == "done" and report["queries"] == 40 and report["agent"] == "rc-ddpg"
     assert report["updates"] == (40 - 8) // 4 + 1  # learning phases from query 8 on, every 4 queries
+    assert report["updates"] == config.planned_updates()
     assert set(report["before"]) == {"dev_spearman", "test_spearman"}
     assert set(report["after"]) == {"dev_spearman", "final_dev_spearman", "test_spearman"}
     assert report["after"]["final_dev_spearman"] == report["dev_history"][-1]["dev_spearman"]
@@ -68,11 +69,18 @@ class _StopAt(CalibrationRun):
             self.request_stop()
 
 
-def test_stop_and_resume_gives_the_same_encoder_as_an_uninterrupted_run(tiny_run_config, tmp_path):
-    straight = CalibrationRun(tiny_run_config(output=str(tmp_path / "straight"), checkpoint_every=10))
+@pytest.mark.parametrize(
+    "settings",
+    [{}, {"lr_decay": "linear", "replay_newest": 4}],
+    ids=["defaults", "decay-and-combined-replay"],
+)
+def test_stop_and_resume_gives_the_same_encoder_as_an_uninterrupted_run(tiny_run_config, tmp_path, settings):
+    straight = CalibrationRun(
+        tiny_run_config(output=str(tmp_path / "straight"), checkpoint_every=10, **settings)
+    )
     assert straight.run() == EXIT_DONE
 
-    config = tiny_run_config(output=str(tmp_path / "stopped"), checkpoint_every=10)
+    config = tiny_run_config(output=str(tmp_path / "stopped"), checkpoint_every=10, **settings)
     assert _StopAt(config).run() == EXIT_INTERRUPTED
     saved = json.loads((tmp_path / "stopped" / "report.json").read_text())
     assert saved["status"] == "interrupted" and saved["queries"] == 17

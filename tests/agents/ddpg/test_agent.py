@@ -142,6 +142,43 @@ def test_separate_learning_rates_and_the_encoder_is_trained_by_the_critic():
     assert same(snapshot(agent.critic.frozen), frozen_before)
 
 
+def test_linear_lr_decay_scales_every_group_from_its_base_rate_to_zero():
+    agent = make_agent(critic=EncoderCritic(), critic_lr=1e-3, encoder_lr=2e-5, lr_decay_updates=4)
+    rng = np.random.default_rng(3)
+    seen = []
+    for _ in range(5):
+        agent.update(bandit_batch(rng, 32))
+        seen.append({g["name"]: g["lr"] for g in agent.critic_optimizer.param_groups})
+    # update k (counted from 0) steps with 1 - k/4: 1, 0.75, 0.5, 0.25, then 0 past the horizon
+    for k, lrs in enumerate(seen):
+        scale = max(0.0, 1.0 - k / 4)
+        assert lrs["head"] == pytest.approx(1e-3 * scale) and lrs["encoder"] == pytest.approx(2e-5 * scale)
+    assert agent.actor_optimizer.param_groups[0]["lr"] == 0.0
+    # at scale 0 an update leaves the critic's weights where they were
+    before = snapshot(agent.critic)
+    agent.update(bandit_batch(rng, 32))
+    assert same(snapshot(agent.critic), before)
+    constant = make_agent(critic=EncoderCritic(), encoder_lr=2e-5)
+    constant.update(bandit_batch(rng, 32))
+    assert constant.lr_scale() == 1.0 and constant.critic_optimizer.param_groups[1]["lr"] == 2e-5
+
+
+def test_combined_replay_puts_each_new_transition_into_the_next_update():
+    agent = make_agent(learning_starts=4, train_every=4, batch_size=8, replay_newest=4)
+    seen: list[float] = []
+    original = agent.update
+
+    def record(batch):
+        seen.extend(batch.rewards.tolist())
+        return original(batch)
+
+    agent.update = record
+    for step in range(40):
+        obs = np.full(2, step / 100, np.float32)
+        agent.observe(obs, [0.0], -float(step), obs, False)
+    assert set(seen) == {-float(step) for step in range(40)}
+
+
 def test_nan_guard_raises_before_any_step_and_the_checkpoint_survives(tmp_path):
     critic = PoisonableCritic(2, 1, hidden=(32, 32))
     agent = make_agent(critic=critic)
@@ -299,6 +336,9 @@ def test_state_dict_resume_is_bit_identical_even_with_dropout():
         ({"noise": "pink"}, "noise"),
         ({"policy_delay": 0}, "policy_delay"),
         ({"max_grad_norm": 0.0}, "max_grad_norm"),
+        ({"replay_newest": 33, "batch_size": 32}, "replay_newest"),
+        ({"replay_newest": -1}, "replay_newest"),
+        ({"lr_decay_updates": -1}, "lr_decay_updates"),
         ({"noise_decay": "exponential", "noise_final_scale": 0.0, "noise_decay_steps": 10}, "exponential"),
     ],
 )

@@ -129,3 +129,33 @@ def test_errors_are_clear():
         ReplayBuffer(capacity=4, action_dim=2, observation_shape=(1,)).load_state_dict(buffer.state_dict())
     with pytest.raises(ValueError, match="object"):
         ReplayBuffer(capacity=3, action_dim=2).load_state_dict(buffer.state_dict())
+
+
+def test_combined_replay_always_holds_the_newest_transitions_even_after_wrapping():
+    buffer = ReplayBuffer(capacity=10, action_dim=1, observation_shape=(3,), seed=4)
+    fill(buffer, 13)  # wrapped: holds 3..12, the newest at storage index 2
+    for _ in range(20):
+        batch = buffer.sample(6, newest=2)
+        rewards = batch.rewards.tolist()
+        assert rewards[:2] == [12.0, 11.0]
+        assert len(set(rewards)) == 6 and set(rewards[2:]) <= set(map(float, range(3, 11)))
+        for obs, reward in zip(batch.observations, batch.rewards):
+            np.testing.assert_array_equal(obs, np.full(3, reward))
+
+
+def test_combined_replay_visits_every_transition_when_updating_every_k_additions():
+    buffer = ReplayBuffer(capacity=100, action_dim=1, observation_shape=(3,), seed=5)
+    seen: set[float] = set()
+    for start in range(0, 60, 4):
+        fill(buffer, 4, start=start)
+        seen.update(buffer.sample(8, newest=4).rewards.tolist())
+    assert seen == set(map(float, range(60)))
+
+
+def test_combined_replay_batch_shrinks_to_what_is_held_and_rejects_bad_counts():
+    buffer = ReplayBuffer(capacity=10, action_dim=1, observation_shape=(3,), seed=6)
+    fill(buffer, 3)
+    assert sorted(buffer.sample(8, newest=1).rewards.tolist()) == [0.0, 1.0, 2.0]
+    for newest in (-1, 4, 9):
+        with pytest.raises(ValueError, match=r"newest must be in 1\.\.min\(batch_size, held\) = 3, got"):
+            buffer.sample(8, newest=newest)
