@@ -59,7 +59,7 @@ class LabelEfficiencyConfig:
     )
     data_dir: str | None = field(default=None, metadata={"help": "data directory holding sts/STSBenchmark"})
     td_loss: str = field(default="root", metadata={"help": "RC-DDPG critic loss: root, distance or mse"})
-    exploration: float = field(default=0.4, metadata={"help": "RC-DDPG exploration std on the 0-1 scale"})
+    exploration: float = field(default=2.0, metadata={"help": "RC-DDPG exploration std on the 0-1 scale"})
     update_every: int = field(default=4, metadata={"help": "RC-DDPG: queries between learning phases"})
     gradient_steps: int = field(default=1, metadata={"help": "RC-DDPG: TD updates per learning phase"})
     batch_size: int = field(default=16, metadata={"help": "RC-DDPG: transitions per TD update"})

@@ -61,7 +61,11 @@ class CalibrationConfig:
     episode_length: int = field(default=10, metadata={"help": "pairs per episode"})
 
     exploration: float = field(
-        default=0.4, metadata={"help": "std of the Gaussian exploration noise on the 0-1 score scale"}
+        default=2.0,
+        metadata={
+            "help": "std of the Gaussian exploration noise on the 0-1 score scale; wide noise puts most "
+            "answers on an end of the scale, where the squared reward names the label exactly"
+        },
     )
     noise_kind: str = field(default="gaussian", metadata={"help": "exploration noise: gaussian, ou or none"})
     noise_decay: str = field(
