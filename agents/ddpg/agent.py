@@ -264,15 +264,29 @@ class DDPG:
         """Actions for a batch of ``B`` observations: float32 ``(B, action_dim)`` within the bounds.
 
         Runs the actor on ``critic.encode_state`` features, both in eval mode without
-        gradient; with ``explore`` one noise sample per row is added; then clips.
+        gradient; with ``explore`` one noise sample per row is added; then clips. A row
+        whose noise alone pushes every coordinate past a bound (so that any in-bounds actor
+        answer would clip to the same action) skips the forward pass: the result is the same
+        action, and wide exploration saves most of its acting cost.
         """
-        batch = self.buffer.stack_observations(list(observations))
-        self._set_training(False)
-        with torch.no_grad():
-            state = self.critic.encode_state(self.obs_to_input(batch))
-            actions = self.actor(state).detach().to("cpu", torch.float32).numpy().reshape(-1, self.action_dim)
-        if explore:
-            actions = actions + np.stack([self.noise.sample() for _ in range(len(actions))])
+        rows = list(observations)
+        noise = np.stack([self.noise.sample() for _ in rows]).astype(np.float32) if explore and rows else None
+        actions = np.zeros((len(rows), self.action_dim), dtype=np.float32)
+        needed = np.arange(len(rows))
+        if noise is not None:
+            pushed_high = self.action_low + noise >= self.action_high  # even the lowest answer ends high
+            pushed_low = self.action_high + noise <= self.action_low
+            actions = np.where(pushed_high, self.action_high, np.where(pushed_low, self.action_low, actions))
+            needed = np.flatnonzero(~(pushed_high | pushed_low).all(axis=1))
+        if len(needed):
+            batch = self.buffer.stack_observations([rows[i] for i in needed])
+            self._set_training(False)
+            with torch.no_grad():
+                state = self.critic.encode_state(self.obs_to_input(batch))
+                answers = self.actor(state).detach().to("cpu", torch.float32).numpy()
+            actions[needed] = answers.reshape(-1, self.action_dim)
+            if noise is not None:
+                actions[needed] += noise[needed]
         return np.clip(actions, self.action_low, self.action_high).astype(np.float32, copy=False)
 
     def act(self, observation: Any, explore: bool = True) -> np.ndarray:

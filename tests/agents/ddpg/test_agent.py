@@ -250,6 +250,36 @@ def test_act_shapes_bounds_noise_and_modes():
     assert agent.actor.training and agent.critic.training
 
 
+class CountingCritic(MLPCritic):
+    """An MLP critic that counts the observations it encodes."""
+
+    encoded = 0
+
+    def encode_state(self, obs):
+        self.encoded += len(obs)
+        return super().encode_state(obs)
+
+
+def test_acting_skips_the_forward_pass_only_where_the_noise_alone_decides_the_action():
+    wide = make_agent(critic=CountingCritic(2, 1, hidden=(8,)), noise_sigma=3.0, seed=7)
+    reference = make_agent(critic=CountingCritic(2, 1, hidden=(8,)), noise_sigma=3.0, seed=7)
+    observations = np.random.default_rng(1).uniform(-1, 1, (200, 2)).astype(np.float32)
+    actions = wide.act_batch(observations)
+    # the reference adds the same noise draws to answers computed for every row
+    with torch.no_grad():
+        answers = reference.actor(reference.critic.encode_state(torch.as_tensor(observations))).numpy()
+    noise = np.stack([reference.noise.sample() for _ in range(200)])
+    np.testing.assert_array_equal(actions, np.clip(answers + noise, -1.0, 1.0))
+    decided = np.abs(noise[:, 0]) >= 2.0  # the action range is 2 wide
+    assert 0 < decided.sum() < 200
+    assert wide.critic.encoded == 200 - decided.sum()
+    # one at a time, and without exploration every row is encoded
+    assert wide.act(observations[0]).shape == (1,) and wide.critic.encoded <= 201
+    before = wide.critic.encoded
+    wide.act_batch(observations[:5], explore=False)
+    assert wide.critic.encoded == before + 5
+
+
 def test_observe_trains_on_schedule():
     agent = make_agent(learning_starts=5, train_every=2, gradient_steps=3, batch_size=4)
     results = []
