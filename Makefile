@@ -40,7 +40,8 @@ lint: venv
 benchmark: venv
 	$(PY) benchmarks/env_throughput.py
 
-# The long ones: Pendulum against SB3 (about 7 minutes on 2 cores), label efficiency (about 20),
+# The long ones: Pendulum against SB3 (about 7 minutes on 2 cores), label efficiency (three draws
+# of every method: an estimated hour; supervised and RC-DDPG alone took 25 minutes),
 # the stage-1 pretraining ablation (79 on shared cores; an estimated 55 alone) and distillation
 # (11 on shared cores).
 benchmark-all: benchmark

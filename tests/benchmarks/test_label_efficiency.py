@@ -10,7 +10,7 @@ def test_every_method_runs_at_every_budget_and_writes_json_and_png(
     out = tmp_path / "le.json"
     argv = ["--encoder", str(tiny_model_dir), "--data-dir", str(shared_data_dir), "--budgets", "16,32"]
     argv += ["--device", "cpu", "--no-show-progress", "--batch-size", "8", "--learning-starts", "8"]
-    argv += ["--output", str(out)]
+    argv += ["--draws", "1", "--output", str(out)]
     assert bench.main(argv) == 0
     result = json.loads(out.read_text())
     rows = {(row["method"], row["labels"]): row for row in result["rows"]}
