@@ -165,11 +165,15 @@ class CalibrationConfig:
                 f"--td-loss {self.td_loss} compares one-step rewards; with --gamma > 0 use --td-loss mse"
             )
 
+    @property
+    def first_update_after(self) -> int:
+        """Stored queries needed before the first TD update: ``learning_starts``, at least one batch."""
+        return max(int(self.learning_starts), int(self.batch_size))
+
     def planned_updates(self) -> int:
         """TD updates a run makes if no query is skipped: ``gradient_steps`` at every multiple of
-        ``update_every`` from the first query at which ``learning_starts`` (at least one batch)
-        transitions are stored up to ``queries``."""
-        first = max(int(self.learning_starts), int(self.batch_size), 1)
+        ``update_every`` from the query :attr:`first_update_after` up to ``queries``."""
+        first = self.first_update_after
         if first > self.queries:
             return 0
         rounds = self.queries // self.update_every - (first - 1) // self.update_every

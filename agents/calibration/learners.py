@@ -82,7 +82,7 @@ class RCDDPGLearner:
             encoder_lr=config.encoder_lr,
             batch_size=config.batch_size,
             buffer_size=max(config.queries, config.batch_size),
-            learning_starts=max(config.learning_starts, config.batch_size),
+            learning_starts=config.first_update_after,
             train_every=config.update_every,
             gradient_steps=config.gradient_steps,
             replay_newest=config.replay_newest,
