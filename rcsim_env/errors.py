@@ -40,3 +40,11 @@ class InvalidActionError(RCSimError, ValueError):
 
 class LabelBudgetExhaustedError(RCSimError, RuntimeError):
     """The environment's label budget is spent: no more oracle queries are allowed."""
+
+
+class UnknownNameError(RCSimError, KeyError, ValueError):
+    """A name (of an oracle, a reward, an agent, a noise preset...) is not registered; the message lists
+    the known ones. It is a ``KeyError`` (registries are mappings) and a ``ValueError`` (a bad setting)."""
+
+    def __str__(self) -> str:  # KeyError would show the message quoted
+        return str(self.args[0]) if self.args else ""
