@@ -20,6 +20,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from agents.schedules import warmup_linear
 from rcsim_env.data.pairs import ScoredPair, coerce_pair
 from rcsim_env.encoders.sentence_encoder import SentenceEncoder
 from rcsim_env.validation import MAX_SCORE, validate_score
@@ -73,17 +74,6 @@ def cosine_similarity_loss(emb_a: Tensor, emb_b: Tensor, labels01: Tensor) -> Te
         raise ValueError(f"got {labels.shape[0]} labels for {emb_a.shape[0]} pairs")
     cosine = torch.nn.functional.cosine_similarity(emb_a, emb_b, dim=-1)
     return torch.nn.functional.mse_loss(cosine, labels)
-
-
-def warmup_linear(step: int, warmup_steps: int, total_steps: int) -> float:
-    """The learning-rate factor at optimizer step ``step`` (0-based) of ``total_steps``.
-
-    Rises linearly from 0 to 1 over ``warmup_steps``, then falls linearly to 0 at
-    ``total_steps`` (sentence-transformers' ``WarmupLinear``).
-    """
-    if step < warmup_steps:
-        return step / max(1, warmup_steps)
-    return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
 
 
 def _labelled(pairs: Sequence[ScoredPair]) -> tuple[list[ScoredPair], Tensor]:

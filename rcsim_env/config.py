@@ -1,4 +1,16 @@
-"""Typed command-line configuration: a dataclass's fields become ``--options`` with defaults and help."""
+"""Typed configuration: dataclasses become command-line options, JSON files and back.
+
+A config is a dataclass whose fields have defaults and a ``metadata["help"]`` text. A field
+whose type is itself a config dataclass *nests* it (a calibration config holds a DDPG
+config, a run config, an oracle config): on the command line its fields appear flattened,
+as ``--field-name`` options of their own (grouped under the nested class's name in
+``--help``), and in ``config.json`` as a nested object. Field metadata understood here:
+
+- ``help``: the option's help text;
+- ``flag``: the option string when it is not ``--field-name`` (e.g. ``"--oracle"`` for a
+  nested ``OracleConfig.kind``);
+- ``cli``: ``False`` keeps the field off the command line (its default is used).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +19,19 @@ import dataclasses
 import json
 import os
 import typing
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from rcsim_env.errors import RCSimError
+
 T = TypeVar("T")
+
+_DEST_SEPARATOR = "__"
+
+
+class ConfigFileError(RCSimError, ValueError):
+    """A saved configuration file is missing, truncated or not a JSON object; the message names it."""
 
 
 def _scalar_type(annotation: Any) -> type:
@@ -29,7 +50,12 @@ def _tuple_item_type(annotation: Any) -> type | None:
     return args[0] if len(args) == 2 and args[1] is Ellipsis and isinstance(args[0], type) else None
 
 
-def _tuple_converter(kind: type):
+def _nested_class(annotation: Any) -> type | None:
+    """The config dataclass a field nests, or None for a plain option."""
+    return annotation if isinstance(annotation, type) and dataclasses.is_dataclass(annotation) else None
+
+
+def _tuple_converter(kind: type) -> Callable[[str], tuple]:
     def convert(text: str) -> tuple:
         items = [item.strip() for item in text.split(",") if item.strip()]
         if not items:
@@ -44,27 +70,63 @@ def _tuple_converter(kind: type):
     return convert
 
 
-def add_dataclass_arguments(parser: argparse.ArgumentParser, config_class: type) -> None:
-    """Add one ``--field-name`` option per field of ``config_class``.
+def _default_of(field: dataclasses.Field, defaults: object | None) -> Any:
+    if defaults is not None:
+        return getattr(defaults, field.name)
+    if field.default is not dataclasses.MISSING:
+        return field.default
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    raise TypeError(f"config field {field.name!r} has no default")
 
-    The help text is the field's ``metadata["help"]``; booleans become
-    ``--flag/--no-flag``; ``X | None`` fields accept ``none`` for None;
-    ``tuple[X, ...]`` fields take a comma-separated list (``--budgets 250,500``).
+
+def add_dataclass_arguments(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup,
+    config_class: type,
+    defaults: object | None = None,
+    _path: tuple[str, ...] = (),
+) -> None:
+    """Add one ``--field-name`` option per field of ``config_class`` (nested configs flattened).
+
+    The help text is the field's ``metadata["help"]``; booleans become ``--flag/--no-flag``;
+    ``X | None`` fields accept ``none`` for None; ``tuple[X, ...]`` fields take a
+    comma-separated list (``--budgets 250,500``). Defaults come from ``defaults`` (an instance)
+    when given, else from the class. Two fields wanting the same option string is an error
+    (argparse's), caught when the parser is built.
     """
     hints = typing.get_type_hints(config_class)
+    target = parser
+    if _path and isinstance(parser, argparse.ArgumentParser):
+        doc = (config_class.__doc__ or "").strip().splitlines()
+        target = parser.add_argument_group(config_class.__name__, doc[0] if doc else None)
     for field in dataclasses.fields(config_class):
-        flag = "--" + field.name.replace("_", "-")
+        if field.metadata.get("cli", True) is False:
+            continue
+        default = _default_of(field, defaults)
+        nested = _nested_class(hints[field.name])
+        if nested is not None:
+            add_dataclass_arguments(
+                parser if isinstance(parser, argparse.ArgumentParser) else target,
+                nested,
+                default,
+                (*_path, field.name),
+            )
+            continue
+        flag = field.metadata.get("flag") or "--" + field.name.replace("_", "-")
+        dest = _DEST_SEPARATOR.join((*_path, field.name))
         kind = _scalar_type(hints[field.name])
         help_text = field.metadata.get("help", "")
-        default = field.default if field.default is not dataclasses.MISSING else field.default_factory()
         if kind is bool:
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default, help=help_text)
+            target.add_argument(
+                flag, dest=dest, action=argparse.BooleanOptionalAction, default=default, help=help_text
+            )
             continue
         item_type = _tuple_item_type(hints[field.name])
         if item_type is not None:
             shown = ",".join(str(item) for item in default)
-            parser.add_argument(
+            target.add_argument(
                 flag,
+                dest=dest,
                 type=_tuple_converter(item_type),
                 default=default,
                 metavar=f"{item_type.__name__.upper()},...",
@@ -76,8 +138,9 @@ def add_dataclass_arguments(parser: argparse.ArgumentParser, config_class: type)
         def convert(text: str, kind: type = kind, nullable: bool = nullable) -> Any:
             return None if nullable and text.lower() == "none" else kind(text)
 
-        parser.add_argument(
+        target.add_argument(
             flag,
+            dest=dest,
             type=convert,
             default=default,
             metavar=kind.__name__.upper(),
@@ -85,31 +148,126 @@ def add_dataclass_arguments(parser: argparse.ArgumentParser, config_class: type)
         )
 
 
+def dataclass_from_args(
+    config_class: type[T], args: argparse.Namespace, defaults: T | None = None, _path: tuple[str, ...] = ()
+) -> T:
+    """Build ``config_class`` (nested configs included) from arguments added by :func:`add_dataclass_arguments`.
+
+    Fields kept off the command line (``cli=False``) take their value from ``defaults`` (the
+    instance given to :func:`add_dataclass_arguments`) or the class default.
+    """
+    hints = typing.get_type_hints(config_class)
+    values: dict[str, Any] = {}
+    for field in dataclasses.fields(config_class):
+        default = _default_of(field, defaults)
+        if field.metadata.get("cli", True) is False:
+            values[field.name] = default
+            continue
+        nested = _nested_class(hints[field.name])
+        if nested is not None:
+            values[field.name] = dataclass_from_args(nested, args, default, (*_path, field.name))
+        else:
+            values[field.name] = getattr(args, _DEST_SEPARATOR.join((*_path, field.name)))
+    return config_class(**values)
+
+
 def run_config_command(
-    config_class: type[T], run, argv: list[str] | None = None, description: str | None = None
+    config_class: type[T],
+    run: Callable[[T], object],
+    argv: list[str] | None = None,
+    description: str | None = None,
+    defaults: T | None = None,
 ) -> int:
     """Parse ``argv`` into ``config_class`` (one option per field) and call ``run(config)``; returns 0.
 
     The ``main`` of the benchmark scripts.
     """
     parser = argparse.ArgumentParser(description=description)
-    add_dataclass_arguments(parser, config_class)
-    run(dataclass_from_args(config_class, parser.parse_args(argv)))
+    add_dataclass_arguments(parser, config_class, defaults)
+    run(dataclass_from_args(config_class, parser.parse_args(argv), defaults))
     return 0
 
 
-def dataclass_from_args(config_class: type[T], args: argparse.Namespace) -> T:
-    """Build ``config_class`` from parsed arguments added by :func:`add_dataclass_arguments`."""
-    values = {field.name: getattr(args, field.name) for field in dataclasses.fields(config_class)}
+def leaf_names(config_class: type) -> dict[str, tuple[str, ...]]:
+    """Every plain (non-nested) field of ``config_class`` and its nested configs, by name -> path."""
+    hints = typing.get_type_hints(config_class)
+    names: dict[str, tuple[str, ...]] = {}
+    for field in dataclasses.fields(config_class):
+        nested = _nested_class(hints[field.name])
+        if nested is None:
+            names.setdefault(field.name, (field.name,))
+        else:
+            for name, path in leaf_names(nested).items():
+                names.setdefault(name, (field.name, *path))
+    return names
+
+
+def dataclass_from_dict(config_class: type[T], saved: Mapping[str, Any]) -> T:
+    """Build ``config_class`` from a mapping such as ``dataclasses.asdict`` gives (nested configs included).
+
+    Keys the class no longer has are ignored (a folder saved by an older version still loads),
+    missing ones take their defaults, and a top-level key naming a field of a nested config
+    (the flat layout older versions saved) is moved into that config.
+    """
+    hints = typing.get_type_hints(config_class)
+    fields = {field.name: field for field in dataclasses.fields(config_class)}
+    values: dict[str, Any] = {}
+    moved: dict[str, dict[str, Any]] = {}
+    leaves = leaf_names(config_class)
+    for key, value in saved.items():
+        if key in fields:
+            nested = _nested_class(hints[key])
+            if nested is not None and isinstance(value, Mapping):
+                values[key] = value
+            elif nested is None:
+                values[key] = tuple(value) if isinstance(value, list) else value
+        elif key in leaves and len(leaves[key]) > 1:
+            moved.setdefault(leaves[key][0], {})[".".join(leaves[key][1:])] = value
+    for name, field in fields.items():
+        nested = _nested_class(hints[name])
+        if nested is None:
+            continue
+        given = dict(values.get(name, {}))
+        for dotted, value in moved.get(name, {}).items():
+            _set_dotted(given, dotted.split("."), value)
+        if name in values or name in moved:
+            values[name] = dataclass_from_dict(nested, given)
     return config_class(**values)
 
 
-def dataclass_from_json(config_class: type[T], path: str | os.PathLike[str]) -> T:
-    """Build ``config_class`` from a JSON object saved with ``dataclasses.asdict``.
+def _set_dotted(target: dict[str, Any], path: list[str], value: Any) -> None:
+    for part in path[:-1]:
+        target = target.setdefault(part, {})
+    target.setdefault(path[-1], value)
 
-    Keys the class no longer has are ignored (a folder saved by an older version still
-    loads); missing ones take their defaults. ``path`` must exist.
+
+def dataclass_from_json(config_class: type[T], path: str | os.PathLike[str]) -> T:
+    """Build ``config_class`` from a JSON object saved with ``dataclasses.asdict`` (see :func:`dataclass_from_dict`).
+
+    Raises :class:`ConfigFileError` naming ``path`` when it is missing, not valid JSON (a
+    truncated write, say) or not a JSON object.
     """
-    saved = json.loads(Path(path).read_text(encoding="utf-8"))
-    known = {field.name for field in dataclasses.fields(config_class)}
-    return config_class(**{key: value for key, value in saved.items() if key in known})
+    path = Path(path)
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigFileError(f"{path} does not exist") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigFileError(
+            f"{path} is damaged ({exc}); it cannot be read as the run's settings. Restore it from a "
+            "backup, or start a new run in another folder"
+        ) from None
+    if not isinstance(saved, dict):
+        raise ConfigFileError(f"{path} holds a JSON {type(saved).__name__}, not an object of settings")
+    return dataclass_from_dict(config_class, saved)
+
+
+def validate_nested(config: object) -> None:
+    """Call ``validate()`` on every nested config of ``config`` that has one (depth first)."""
+    for field in dataclasses.fields(config):
+        value = getattr(config, field.name)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            validate_nested(value)
+            check = getattr(value, "validate", None)
+            if callable(check):
+                check()

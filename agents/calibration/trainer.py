@@ -23,7 +23,7 @@ from agents.calibration.learners import Learner, build_learner
 from agents.calibration.plots import plot_learning_curve
 from agents.calibration.run_folder import RunFolder, write_json
 from agents.ddpg.agent import NonFiniteLossError
-from agents.ddpg.checkpoint import load_checkpoint, save_checkpoint
+from agents.checkpoint import load_checkpoint, save_checkpoint
 from agents.interrupts import first_ctrl_c_calls
 from rcsim_env.config import dataclass_from_json
 from rcsim_env.encoders.sentence_encoder import SentenceEncoder

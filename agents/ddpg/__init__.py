@@ -1,4 +1,4 @@
-"""A generic DDPG core: replay buffer, exploration noise, Polyak targets, TD target, agent, checkpoints.
+"""A generic DDPG core: replay buffer, exploration noise, Polyak targets, TD target, the agent.
 
 The agent (:class:`DDPG`) works with any critic that splits into ``encode_state`` and
 ``q_value`` (see :mod:`agents.ddpg.agent`): plain MLPs for classic control
@@ -7,7 +7,6 @@ The agent (:class:`DDPG`) works with any critic that splits into ``encode_state`
 
 from agents.ddpg.agent import DDPG, DDPGConfig, NonFiniteLossError, default_obs_to_input
 from agents.ddpg.buffer import ReplayBatch, ReplayBuffer
-from agents.ddpg.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from agents.ddpg.mlp import MLPActor, MLPCritic
 from agents.ddpg.noise import DecaySchedule, GaussianNoise, OrnsteinUhlenbeckNoise, ZeroNoise, make_noise
 from agents.ddpg.polyak import polyak_update
@@ -15,7 +14,6 @@ from agents.ddpg.td import td_target
 
 __all__ = [
     "DDPG",
-    "CheckpointError",
     "DDPGConfig",
     "DecaySchedule",
     "GaussianNoise",
@@ -27,9 +25,7 @@ __all__ = [
     "ReplayBuffer",
     "ZeroNoise",
     "default_obs_to_input",
-    "load_checkpoint",
     "make_noise",
     "polyak_update",
-    "save_checkpoint",
     "td_target",
 ]

@@ -47,13 +47,14 @@ from gymnasium import spaces
 from torch import Tensor, nn
 
 from agents.ddpg.buffer import ReplayBatch, ReplayBuffer
-from agents.ddpg.checkpoint import capture_rng_state, restore_rng_state
+from agents.checkpoint import capture_rng_state, restore_rng_state
 from agents.ddpg.noise import NOISE_KINDS, ActionNoise, DecaySchedule, make_noise
 from agents.ddpg.polyak import polyak_update
 from agents.ddpg.td import td_target
+from agents.schedules import warmup_linear
 
 
-class NonFiniteLossError(RuntimeError):
+class NonFiniteLossError(FloatingPointError):
     """A loss (or gradient norm) came out NaN or infinite; raised before any optimizer step.
 
     ``name`` is which quantity (``"critic_loss"``, ``"actor_loss"``, ...), ``update`` the
@@ -332,7 +333,7 @@ class DDPG:
         """The learning-rate multiplier of the next update: 1 - updates / lr_decay_updates (floor 0),
         or 1 when ``lr_decay_updates`` is 0."""
         horizon = self.config.lr_decay_updates
-        return 1.0 if horizon == 0 else max(0.0, 1.0 - self.updates / horizon)
+        return 1.0 if horizon == 0 else warmup_linear(self.updates, 0, horizon)
 
     def _apply_lr_decay(self) -> None:
         """Set every parameter group's learning rate to its base rate times :meth:`lr_scale`."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from agents.schedules import SCHEDULES
+
 LOSSES = ("force", "simcse")
-SCHEDULES = ("constant", "linear")
 INPUT_VIEWS = ("frozen", "live")
 
 PAPER_LR = 1e-7

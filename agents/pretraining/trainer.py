@@ -38,7 +38,7 @@ import torch
 import torch.distributed as dist
 from torch import Tensor, nn
 
-from agents.ddpg.checkpoint import capture_rng_state, load_checkpoint, restore_rng_state, save_checkpoint
+from agents.checkpoint import capture_rng_state, load_checkpoint, restore_rng_state, save_checkpoint
 from agents.interrupts import first_ctrl_c_calls
 from agents.pretraining.config import INPUT_VIEWS, PretrainConfig
 from agents.pretraining.distributed import (
@@ -51,7 +51,7 @@ from agents.pretraining.distributed import (
     wrap_model,
 )
 from agents.pretraining.losses import force_based_infonce, pulled_fraction, simcse_infonce
-from agents.supervised import warmup_linear
+from agents.schedules import lr_factor
 from rcsim_env.config import dataclass_from_json
 from rcsim_env.data.pairs import ScoredPair
 from rcsim_env.data.text_lines import text_lines
@@ -232,16 +232,6 @@ def parameter_groups(model: nn.Module, weight_decay: float) -> list[dict[str, An
         {"params": [p for p in trainable if p.ndim >= 2], "weight_decay": weight_decay},
         {"params": [p for p in trainable if p.ndim < 2], "weight_decay": 0.0},
     ]
-
-
-def lr_factor(step: int, warmup_steps: int, total_steps: int, schedule: str) -> float:
-    """The learning-rate factor before optimizer step ``step`` (0-based) of ``total_steps``.
-
-    Linear warm-up from 0 over ``warmup_steps``, then ``constant`` 1.0 or ``linear`` decay to 0.
-    """
-    if schedule == "linear":
-        return warmup_linear(step, warmup_steps, total_steps)
-    return step / warmup_steps if step < warmup_steps else 1.0
 
 
 def load_pretrain_config(folder: str | os.PathLike[str]) -> PretrainConfig:

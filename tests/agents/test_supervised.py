@@ -10,7 +10,6 @@ from agents.supervised import (
     batch_loss,
     cosine_similarity_loss,
     finetune_supervised,
-    warmup_linear,
 )
 from rcsim_env.data.pairs import ScoredPair
 from rcsim_env.encoders import SentenceEncoder
@@ -45,11 +44,6 @@ def test_cosine_similarity_loss_by_hand():
         cosine_similarity_loss(a, b, torch.tensor([1.0]))
     with pytest.raises(ValueError, match="shape"):
         cosine_similarity_loss(a, b[:1], torch.tensor([1.0]))
-
-
-def test_warmup_linear_rises_then_falls_to_zero():
-    assert [warmup_linear(s, 2, 6) for s in range(7)] == pytest.approx([0, 0.5, 1, 0.75, 0.5, 0.25, 0])
-    assert warmup_linear(0, 0, 4) == 1.0 and warmup_linear(4, 0, 4) == 0.0
 
 
 def test_training_lowers_the_loss_and_counts_steps(encoder):

@@ -68,3 +68,72 @@ def test_dataclass_from_json_ignores_unknown_keys_and_defaults_missing_ones(tmp_
     path = tmp_path / "config.json"
     path.write_text(json.dumps({"steps": 7, "removed_option": True}), encoding="utf-8")
     assert dataclass_from_json(Saved, path) == Saved(steps=7, name="run")
+
+
+@dataclass
+class Inner:
+    """Inner settings."""
+
+    rate: float = field(default=0.1, metadata={"help": "a rate"})
+    kind: str = field(default="a", metadata={"help": "which kind", "flag": "--inner-kind"})
+    hidden: int = field(default=5, metadata={"cli": False})
+
+
+@dataclass
+class Outer:
+    steps: int = 3
+    inner: Inner = field(default_factory=Inner)
+
+
+def test_nested_configs_are_flattened_on_the_command_line_and_rebuilt():
+    parser = argparse.ArgumentParser()
+    add_dataclass_arguments(parser, Outer)
+    assert dataclass_from_args(Outer, parser.parse_args([])) == Outer()
+    parsed = dataclass_from_args(Outer, parser.parse_args(["--rate", "0.5", "--inner-kind", "b"]))
+    assert parsed == Outer(inner=Inner(rate=0.5, kind="b"))
+    text = parser.format_help()
+    assert "Inner settings." in text and "--hidden" not in text and "--kind" not in text
+
+
+def test_defaults_can_come_from_an_instance():
+    parser = argparse.ArgumentParser()
+    base = Outer(steps=9, inner=Inner(rate=0.7, hidden=11))
+    add_dataclass_arguments(parser, Outer, base)
+    parsed = dataclass_from_args(Outer, parser.parse_args(["--steps", "1"]), base)
+    assert parsed == Outer(steps=1, inner=Inner(rate=0.7, hidden=11))
+
+
+def test_two_fields_with_one_option_string_fail_when_the_parser_is_built():
+    @dataclass
+    class Clash:
+        rate: float = 1.0
+        inner: Inner = field(default_factory=Inner)
+
+    with pytest.raises(argparse.ArgumentError, match="--rate"):
+        add_dataclass_arguments(argparse.ArgumentParser(), Clash)
+
+
+def test_nested_json_round_trips_and_the_old_flat_layout_still_loads(tmp_path):
+    import json
+    from dataclasses import asdict
+
+    from rcsim_env.config import dataclass_from_json
+
+    config = Outer(steps=4, inner=Inner(rate=0.25, kind="z", hidden=2))
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(asdict(config)), encoding="utf-8")
+    assert dataclass_from_json(Outer, path) == config
+    path.write_text(json.dumps({"steps": 4, "rate": 0.25, "kind": "z", "gone": 1}), encoding="utf-8")
+    assert dataclass_from_json(Outer, path) == Outer(steps=4, inner=Inner(rate=0.25, kind="z"))
+
+
+@pytest.mark.parametrize("text", ["", "{", '{"steps": 4', "[1, 2]", "null", "\udcff"])
+def test_a_damaged_config_file_is_named_in_the_error(tmp_path, text):
+    from rcsim_env.config import ConfigFileError, dataclass_from_json
+
+    path = tmp_path / "config.json"
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    with pytest.raises(ConfigFileError, match="config.json"):
+        dataclass_from_json(Outer, path)
+    with pytest.raises(ConfigFileError, match="does not exist"):
+        dataclass_from_json(Outer, tmp_path / "missing.json")

@@ -12,7 +12,7 @@ from agents.calibration.trainer import (
     RunFolderError,
     load_run_config,
 )
-from agents.ddpg.checkpoint import load_checkpoint
+from agents.checkpoint import load_checkpoint
 from rcsim_env.encoders import SentenceEncoder
 
 

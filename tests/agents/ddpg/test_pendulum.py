@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from agents.ddpg.checkpoint import load_checkpoint, save_checkpoint
+from agents.checkpoint import load_checkpoint, save_checkpoint
 from agents.ddpg.pendulum import PendulumConfig, PendulumRun, evaluate_pendulum, train_pendulum
 
 SMALL = {

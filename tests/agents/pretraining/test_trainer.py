@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from agents.ddpg.checkpoint import load_checkpoint
+from agents.checkpoint import load_checkpoint
 from agents.pretraining.cli import main as pretrain_main
 from agents.pretraining.config import PretrainConfig
 from agents.pretraining.trainer import (

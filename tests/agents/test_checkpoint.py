@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from agents.ddpg import checkpoint as checkpoint_module
-from agents.ddpg.checkpoint import (
+from agents import checkpoint as checkpoint_module
+from agents.checkpoint import (
     CheckpointError,
     capture_rng_state,
     load_checkpoint,

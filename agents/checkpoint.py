@@ -12,9 +12,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from rcsim_env.errors import RCSimError
 
-class CheckpointError(RuntimeError):
-    """A checkpoint file exists but cannot be read (truncated, corrupt, not a torch file)."""
+
+class CheckpointError(RCSimError, RuntimeError):
+    """A checkpoint file exists but cannot be read (truncated, corrupt, not a torch file); the message
+    names the file and what to do."""
 
 
 def capture_rng_state() -> dict[str, Any]:
@@ -91,7 +94,11 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: Any = None) -> d
     try:
         state = torch.load(path, map_location=map_location, weights_only=False)
     except Exception as error:
-        raise CheckpointError(f"cannot read checkpoint {path}: {error}") from error
+        raise CheckpointError(
+            f"cannot read checkpoint {path}: {error}. The file is damaged (a write cut short, a full "
+            "disk?); checkpoints are written atomically, so it was not this package's write that left "
+            "it so. Restore the file from a backup, or start the run again in a new folder"
+        ) from error
     if not isinstance(state, dict):
         raise CheckpointError(f"checkpoint {path} holds a {type(state).__name__}, expected a dict")
     return state
