@@ -1,74 +1,65 @@
-"""rcsim's command line (``rcsim-train``): calibrate an encoder from rewards, pretrain it, or run the demo.
+"""``rcsim``: one command for everything the package does.
 
-Run ``python train_rl.py --help``, ``python train_rl.py calibrate --help``,
-``python train_rl.py pretrain --help`` or ``python train_rl.py demo --help``.
+    rcsim demo        score the bundled encoder, play against a simulated judge, a short calibration
+    rcsim calibrate   fine-tune an encoder from oracle rewards (RC-DDPG or the paper's update)
+    rcsim pretrain    stage-1 pretraining without labels (ForceBasedInfoNCE or SimCSE)
+    rcsim distill     sentence distillation: a keep/drop policy and a Siamese critic
+    rcsim label       the labelling page, the label store, agreement, import and export
+    rcsim eval        score an encoder on STS-B, SICK-R, STS12-16 and MRPC
+    rcsim data        find or download the public data sets
+
+``rcsim COMMAND --help`` lists a command's options. ``python train_rl.py ...`` and
+``python -m train_rl ...`` are the same command; ``rcsim-train``, ``rcsim-eval``,
+``rcsim-label``, ``rcsim-data`` and ``rcsim-pretrain`` remain as aliases.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
-from rcsim_env.config import add_dataclass_arguments, dataclass_from_args
-from rcsim_env.demo import DemoConfig, run_demo
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("agents.demo", "score the bundled encoder, play episodes, then a short calibration"),
+    "calibrate": ("agents.calibration.cli", "fine-tune an encoder from oracle rewards; Ctrl-C saves"),
+    "pretrain": ("agents.pretraining.cli", "pretrain an encoder without labels (ForceBasedInfoNCE, SimCSE)"),
+    "distill": ("agents.distillation.cli", "train the keep/drop policy and the Siamese critic"),
+    "label": ("rcsim_env.labelling.cli", "judge pairs by hand; the label store, agreement, import/export"),
+    "eval": ("rcsim_env.evaluation.cli", "score an encoder on STS-B, SICK-R, STS12-16 and MRPC"),
+    "data": ("rcsim_env.data.cli", "find or download the public data sets"),
+}
+"""Subcommand -> (module with ``main(argv, prog)``, one-line help)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with one subcommand per job."""
-    from agents.calibration.config import CalibrationConfig
+    """The top-level parser: a command name and everything after it, which the command parses."""
+    from rcsim_env import __version__
 
-    parser = argparse.ArgumentParser(prog="rcsim-train", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    calibrate = commands.add_parser(
-        "calibrate",
-        help="fine-tune an encoder with RC-DDPG (or the paper's update) against an oracle; Ctrl-C saves",
-        description="Calibrate a sentence encoder from oracle rewards. Writes the run folder --output: "
-        "encoder/, report.json, queries.csv, metrics.csv, learning_curve.png. Ctrl-C stops after the "
-        "current query and saves checkpoint.pt; --resume --output FOLDER continues it.",
+    parser = argparse.ArgumentParser(
+        prog="rcsim",
+        description="Sentence-pair similarity judgement as a reinforcement-learning problem.",
+        epilog="Run 'rcsim COMMAND --help' for a command's options.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_dataclass_arguments(calibrate, CalibrationConfig)
-    calibrate.add_argument(
-        "--resume",
-        action="store_true",
-        help="continue the run in --output from its checkpoint, with the settings it started with",
-    )
-    demo = commands.add_parser(
-        "demo",
-        help="score the encoder, play episodes against the simulated oracle, then a short calibration",
-    )
-    add_dataclass_arguments(demo, DemoConfig)
-    from agents.pretraining.cli import add_pretrain_subcommand
-
-    add_pretrain_subcommand(commands)
+    parser.add_argument("--version", action="version", version=f"rcsim {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (_, help_text) in COMMANDS.items():
+        commands.add_parser(name, help=help_text, add_help=False)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse ``argv`` and run the chosen command; returns the exit status."""
+    """Run ``rcsim`` with ``argv`` (default: the process's arguments); returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command == "pretrain":
-        from agents.pretraining.cli import run_pretrain_args
+    args, rest = parser.parse_known_args(argv[:1])
+    module = importlib.import_module(COMMANDS[args.command][0])
+    return int(module.main(argv[1:] + rest, prog=f"rcsim {args.command}") or 0)
 
-        return run_pretrain_args(args, parser)
-    if args.command == "demo":
-        run_demo(dataclass_from_args(DemoConfig, args))
-        return 0
-    from agents.calibration.config import CalibrationConfig
-    from agents.calibration.trainer import CalibrationRun, load_run_config
-    from rcsim_env.errors import RCSimError
 
-    try:
-        if args.resume:
-            config = load_run_config(args.output)
-            config.output = args.output
-            config.show_progress = args.show_progress
-        else:
-            config = dataclass_from_args(CalibrationConfig, args)
-        run = CalibrationRun(config, resume=args.resume)
-        return run.run()
-    except (RCSimError, ValueError) as exc:  # bad settings or data: say what, without a traceback
-        parser.error(str(exc))
+def train_alias(argv: list[str] | None = None) -> int:
+    """``rcsim-train``: the older name of ``rcsim``'s calibrate, pretrain and demo commands."""
+    return main(argv)
 
 
 if __name__ == "__main__":

@@ -108,19 +108,32 @@ class ProbabilityEstimator:
 class PaperRLHFConfig:
     """Settings of the paper's update (``--agent paper-rlhf``)."""
 
-    k: float = field(default=50.0, metadata={"help": "loss scale k in loss = -k p reward (the paper: 50)"})
+    k: float = field(
+        default=50.0,
+        metadata={"flag": "--paper-k", "help": "loss scale k in loss = -k p reward (the paper: 50)"},
+    )
     greedy: float = field(
         default=0.95,
-        metadata={"help": "probability of answering x rounded to a bin, else a random bin (the paper: 0.95)"},
+        metadata={
+            "flag": "--paper-greedy",
+            "help": "probability of answering x rounded to a bin, else a random bin (the paper: 0.95)",
+        },
     )
     bins: int = field(
-        default=101, metadata={"help": "action bins over the 0-1 similarity (the paper: 101, step 0.01)"}
+        default=101,
+        metadata={
+            "flag": "--paper-bins",
+            "help": "action bins over the 0-1 similarity (the paper: 101, step 0.01)",
+        },
     )
     lr: float = field(
         default=2e-5,
-        metadata={"help": "Adam learning rate; our choice, the paper does not give its stage-2 rate"},
+        metadata={
+            "flag": "--paper-lr",
+            "help": "Adam learning rate; our choice, the paper does not give its stage-2 rate",
+        },
     )
-    seed: int = field(default=0, metadata={"help": "seed of the greedy/random action choice"})
+    seed: int = field(default=0, metadata={"cli": False, "help": "seed of the greedy/random action choice"})
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.k) or self.k <= 0:

@@ -3,8 +3,8 @@
 A config is a dataclass whose fields have defaults and a ``metadata["help"]`` text. A field
 whose type is itself a config dataclass *nests* it (a calibration config holds a DDPG
 config, a run config, an oracle config): on the command line its fields appear flattened,
-as ``--field-name`` options of their own (grouped under the nested class's name in
-``--help``), and in ``config.json`` as a nested object. Field metadata understood here:
+as ``--field-name`` options of their own (grouped under "<field> settings" in ``--help``),
+and in ``config.json`` as a nested object. Field metadata understood here:
 
 - ``help``: the option's help text;
 - ``flag``: the option string when it is not ``--field-name`` (e.g. ``"--oracle"`` for a
@@ -97,8 +97,8 @@ def add_dataclass_arguments(
     hints = typing.get_type_hints(config_class)
     target = parser
     if _path and isinstance(parser, argparse.ArgumentParser):
-        doc = (config_class.__doc__ or "").strip().splitlines()
-        target = parser.add_argument_group(config_class.__name__, doc[0] if doc else None)
+        doc = (config_class.__doc__ or "").strip().split("\n\n")[0]
+        target = parser.add_argument_group(f"{' '.join(_path)} settings", " ".join(doc.split()) or None)
     for field in dataclasses.fields(config_class):
         if field.metadata.get("cli", True) is False:
             continue
@@ -189,25 +189,44 @@ def run_config_command(
 
 
 def leaf_names(config_class: type) -> dict[str, tuple[str, ...]]:
-    """Every plain (non-nested) field of ``config_class`` and its nested configs, by name -> path."""
+    """Every plain (non-nested) field of ``config_class`` and its nested configs, name -> path.
+
+    A field is listed under its name and under its option's name (``flag`` metadata without the
+    dashes: ``OracleConfig.kind`` is also ``oracle``). Of two equal names, one on the command line
+    wins over one kept off it, then the first wins.
+    """
+    visible, hidden = _leaf_names(config_class)
+    return {**hidden, **visible}
+
+
+def _leaf_names(config_class: type) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """(names of fields on the command line, names of fields kept off it), each name -> path."""
     hints = typing.get_type_hints(config_class)
-    names: dict[str, tuple[str, ...]] = {}
+    visible: dict[str, tuple[str, ...]] = {}
+    hidden: dict[str, tuple[str, ...]] = {}
     for field in dataclasses.fields(config_class):
         nested = _nested_class(hints[field.name])
-        if nested is None:
-            names.setdefault(field.name, (field.name,))
-        else:
-            for name, path in leaf_names(nested).items():
-                names.setdefault(name, (field.name, *path))
-    return names
+        if nested is not None:
+            inner_visible, inner_hidden = _leaf_names(nested)
+            for target, inner in ((visible, inner_visible), (hidden, inner_hidden)):
+                for name, path in inner.items():
+                    target.setdefault(name, (field.name, *path))
+            continue
+        target = hidden if field.metadata.get("cli", True) is False else visible
+        target.setdefault(field.name, (field.name,))
+        flag = field.metadata.get("flag")
+        if flag:
+            target.setdefault(flag.lstrip("-").replace("-", "_"), (field.name,))
+    return visible, hidden
 
 
 def dataclass_from_dict(config_class: type[T], saved: Mapping[str, Any]) -> T:
     """Build ``config_class`` from a mapping such as ``dataclasses.asdict`` gives (nested configs included).
 
     Keys the class no longer has are ignored (a folder saved by an older version still loads),
-    missing ones take their defaults, and a top-level key naming a field of a nested config
-    (the flat layout older versions saved) is moved into that config.
+    missing ones take their defaults, and a top-level key naming a field of a nested config by
+    its name or its option's name (the flat layout older versions saved, e.g. ``"oracle":
+    "human"`` or ``"batch_size": 8``) is moved into that config.
     """
     hints = typing.get_type_hints(config_class)
     fields = {field.name: field for field in dataclasses.fields(config_class)}
@@ -215,30 +234,40 @@ def dataclass_from_dict(config_class: type[T], saved: Mapping[str, Any]) -> T:
     moved: dict[str, dict[str, Any]] = {}
     leaves = leaf_names(config_class)
     for key, value in saved.items():
-        if key in fields:
-            nested = _nested_class(hints[key])
-            if nested is not None and isinstance(value, Mapping):
-                values[key] = value
-            elif nested is None:
-                values[key] = tuple(value) if isinstance(value, list) else value
-        elif key in leaves and len(leaves[key]) > 1:
+        nested = _nested_class(hints[key]) if key in fields else None
+        if key in fields and nested is not None and isinstance(value, Mapping):
+            values[key] = value
+        elif key in fields and nested is None:
+            values[key] = tuple(value) if isinstance(value, list) else value
+        elif key in leaves and len(leaves[key]) > 1:  # a flat name of a nested field
             moved.setdefault(leaves[key][0], {})[".".join(leaves[key][1:])] = value
     for name, field in fields.items():
         nested = _nested_class(hints[name])
-        if nested is None:
+        if nested is None or not (name in values or name in moved):
             continue
-        given = dict(values.get(name, {}))
+        # the nested config's own defaults are those of this field's default instance
+        given = _merged(dataclasses.asdict(_default_of(field, None)), values.get(name, {}))
         for dotted, value in moved.get(name, {}).items():
             _set_dotted(given, dotted.split("."), value)
-        if name in values or name in moved:
-            values[name] = dataclass_from_dict(nested, given)
+        values[name] = dataclass_from_dict(nested, given)
     return config_class(**values)
+
+
+def _merged(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``update`` laid over it, nested mappings merged key by key."""
+    result = dict(base)
+    for key, value in update.items():
+        if isinstance(value, Mapping) and isinstance(result.get(key), dict):
+            result[key] = _merged(result[key], value)
+        else:
+            result[key] = value
+    return result
 
 
 def _set_dotted(target: dict[str, Any], path: list[str], value: Any) -> None:
     for part in path[:-1]:
         target = target.setdefault(part, {})
-    target.setdefault(path[-1], value)
+    target[path[-1]] = value
 
 
 def dataclass_from_json(config_class: type[T], path: str | os.PathLike[str]) -> T:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from rcsim_env.registry import Registry
 from rcsim_env.validation import MAX_SCORE
 
 RewardFn = Callable[[float, float], float]
@@ -34,21 +35,20 @@ def negative_squared_error(agent_score: float, oracle_score: float) -> float:
     return -(((agent_score - oracle_score) / MAX_SCORE) ** 2)
 
 
-REWARD_FUNCTIONS: dict[str, RewardFn] = {
-    "paper": paper_reward,
-    "absolute": negative_absolute_error,
-    "squared": negative_squared_error,
-}
+REWARD_FUNCTIONS: Registry[RewardFn] = Registry("reward")
+"""Reward name -> function ``f(agent_score, oracle_score)`` on the 0-5 scale; register new ones here."""
+REWARD_FUNCTIONS.register("squared", negative_squared_error, help="-(x - x0)^2 on the 0-1 scale, the default")
+REWARD_FUNCTIONS.register("absolute", negative_absolute_error, help="-|x - x0| on the 0-1 scale")
+REWARD_FUNCTIONS.register("paper", paper_reward, help="1 - 100 (x - x0)^2, negative values / 10")
 
 
 def get_reward_fn(reward: str | RewardFn) -> RewardFn:
-    """Return the reward function named ``reward`` (see :data:`REWARD_FUNCTIONS`), or a callable as is."""
+    """Return the reward function named ``reward`` (see :data:`REWARD_FUNCTIONS`), or a callable as is.
+
+    An unknown name raises :class:`~rcsim_env.errors.UnknownNameError` listing the known ones.
+    """
     if callable(reward):
         return reward
-    if reward not in REWARD_FUNCTIONS:
-        raise ValueError(
-            f"unknown reward {reward!r}; choose one of {sorted(REWARD_FUNCTIONS)} or pass a callable"
-        )
     return REWARD_FUNCTIONS[reward]
 
 

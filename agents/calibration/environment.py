@@ -1,130 +1,123 @@
-"""What a calibration run talks to: the pair pool, the oracle, the environment and the evaluation pairs."""
+"""What a calibration run talks to: the pair pool, the oracle, the environment and its dev and test pairs."""
 
 from __future__ import annotations
 
+import math
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from agents.calibration.config import CalibrationConfig
+from agents.runs.evaluation import first, load_named_or_file, optional_pairs
 from rcsim_env.data.pairs import ScoredPair
 from rcsim_env.envs.similarity import SentenceSimilarityEnv
-from rcsim_env.errors import DataNotFoundError
-from rcsim_env.oracles.noise import AnnotatorNoise
+from rcsim_env.oracles.registry import BuiltOracle, build_oracle
 
-POOLS = {"stsb-train": ("STS-B train", "stsb", "train"), "sick-train": ("SICK train", "sick", "train")}
+DEFAULT_POOL = "stsb-train"
 
 
-def load_pool(config: CalibrationConfig) -> tuple[list[ScoredPair], str]:
-    """The pairs the environment shows: a named pool (``stsb-train``, ``sick-train``) or a pairs file.
+@dataclass
+class CalibrationSources:
+    """The pairs and the oracle of one run, and a sentence on each for the report.
 
-    Returns ``(pairs, description)``; raises the loaders' errors (missing file, bad line).
+    ``dev`` and ``test`` are None when the run has no such set (not asked for, or the named
+    data set is not on this machine: ``notes["evaluation"]`` says which).
     """
-    from rcsim_env.data.loaders import load_pairs_file, load_sick, load_stsb
 
-    if config.pool in POOLS:
-        name, dataset, split = POOLS[config.pool]
-        loader = load_stsb if dataset == "stsb" else load_sick
-        pairs = loader(split, data_dir=config.data_dir)
-        return pairs, f"{name} ({len(pairs)} pairs)"
-    path = Path(config.pool)
-    if not path.exists():
-        raise DataNotFoundError(
-            f"--pool {config.pool!r} is neither one of {sorted(POOLS)} nor an existing pairs file"
-        )
-    pairs = load_pairs_file(path)
-    return pairs, f"{path} ({len(pairs)} pairs)"
+    pool: list[ScoredPair]
+    oracle: BuiltOracle
+    dev: list[ScoredPair] | None
+    test: list[ScoredPair] | None
+    notes: dict[str, str] = field(default_factory=dict)
 
 
-def build_oracle(config: CalibrationConfig, pool: list[ScoredPair]):
-    """The oracle ``config.oracle`` names and a description; ``None`` = the env's default dataset oracle."""
-    from rcsim_env.envs.similarity import NOISE_PRESETS
+def hold_out(pool: list[ScoredPair], share: float, seed: int) -> tuple[list[ScoredPair], list[ScoredPair]]:
+    """Split ``pool`` into (pairs to query, dev pairs): ``share`` of the scored pairs, drawn with ``seed``.
 
-    if config.noise not in NOISE_PRESETS:
-        raise ValueError(f"noise must be one of {sorted(NOISE_PRESETS)}, got {config.noise!r}")
-    noise: AnnotatorNoise = NOISE_PRESETS[config.noise]()
-    if config.oracle == "dataset":
-        return None, f"dataset oracle over the pool's gold scores, annotator noise {config.noise!r} ({noise})"
-    if config.oracle == "teacher":
-        from rcsim_env.oracles.teacher import TeacherOracle
-
-        if not config.teacher:
-            raise ValueError("--oracle teacher needs --teacher MODEL (a folder or hub id)")
-        return TeacherOracle(
-            config.teacher, noise=noise
-        ), f"teacher oracle {config.teacher} with noise {noise}"
-    if config.oracle == "human":
-        import os
-
-        from rcsim_env.labelling.store import LabelStore
-        from rcsim_env.oracles.human import TerminalHumanOracle, WebHumanOracle
-
-        db = Path(config.label_db) if config.label_db else Path(config.output) / "labels.sqlite"
-        store = LabelStore(db)
-        if config.label_terminal:
-            return TerminalHumanOracle(store=store), f"a person in this terminal; answers stored in {db}"
-        human = WebHumanOracle.serve(
-            store,
-            host=config.label_host,
-            port=config.label_port,
-            token=os.environ.get("RCSIM_LABEL_TOKEN") or None,
-            timeout=config.label_timeout,
-        )
-        print(f"labelling page: open {human.server.login_url} in a browser to judge the pairs", flush=True)
-        waits = (
-            "waits for every answer"
-            if config.label_timeout is None
-            else f"skips a pair after {config.label_timeout:g} s without an answer"
-        )
-        return human, f"a person on the labelling page {human.server.url} ({waits}); answers stored in {db}"
-    from rcsim_env.oracles.replay import ReplayOracle
-
-    oracle = ReplayOracle.from_file(config.labels)
-    return oracle, f"replay oracle over {len(oracle)} stored labels in {config.labels}"
-
-
-def build_environment(
-    config: CalibrationConfig, pool: list[ScoredPair] | None = None, oracle=None
-) -> tuple[SentenceSimilarityEnv, dict[str, str]]:
-    """A text-observation environment with the run's pool, oracle, reward and label budget.
-
-    ``pool`` overrides ``config.pool`` (the label-efficiency benchmark passes its own
-    draw); ``oracle`` (any :class:`~rcsim_env.oracles.Oracle`) overrides ``config.oracle``.
-    Returns ``(env, {"pool": ..., "oracle": ...})`` descriptions for the report.
+    Pairs without a finite score stay in the pool. Raises ValueError when fewer than 3 scored
+    pairs would be held out (no Spearman correlation can be trusted on fewer).
     """
-    if pool is None:
-        pool, pool_note = load_pool(config)
+    scored = [i for i, pair in enumerate(pool) if pair.score is not None and math.isfinite(pair.score)]
+    count = round(share * len(scored))
+    if count < 3:
+        raise ValueError(
+            f"--dev-split {share} holds out {count} of the pool's {len(scored)} scored pairs; "
+            "dev needs at least 3: raise --dev-split or give --dev FILE"
+        )
+    chosen = set(np.random.default_rng(seed).permutation(scored)[:count].tolist())
+    return [p for i, p in enumerate(pool) if i not in chosen], [p for i, p in enumerate(pool) if i in chosen]
+
+
+def _check_replay_coverage(pool: list[ScoredPair], oracle: BuiltOracle, labels: str) -> None:
+    """Refuse a pool with no stored label at all; warn when only part of it has labels."""
+    covered = {(p.sentence_a, p.sentence_b) for p in oracle.labelled_pairs or []}
+    covered |= {(b, a) for a, b in covered}
+    hits = sum((p.sentence_a, p.sentence_b) in covered for p in pool)
+    if hits == 0:
+        raise ValueError(
+            f"none of the {len(pool)} pool pairs has a stored label in {labels}: every query would be "
+            "skipped. Leave --pool out to show the labelled pairs, or pass the pool they came from"
+        )
+    if hits < len(pool):
+        warnings.warn(
+            f"only {hits} of the {len(pool)} pool pairs have stored labels in {labels}; the oracle skips "
+            "the others (they cost no label but teach nothing)",
+            stacklevel=2,
+        )
+
+
+def load_sources(
+    config: CalibrationConfig,
+    pool: list[ScoredPair] | None = None,
+    oracle=None,
+    default_label_db: Path | None = None,
+) -> CalibrationSources:
+    """The run's oracle, pool, dev and test pairs from ``config``.
+
+    ``pool`` (a list of pairs) and ``oracle`` (any object with ``judge``) override the config's
+    (the benchmarks pass their own draws). ``default_label_db`` is where a person's answers go
+    when ``--label-db`` is not given (the run folder's ``labels.sqlite``).
+    """
+    data = config.data
+    notes: dict[str, str] = {}
+    if oracle is not None:
+        built = BuiltOracle(oracle, f"{type(oracle).__name__} given by the caller")
     else:
-        pool_note = f"{len(pool)} pairs given by the caller"
-    if oracle is None:
-        oracle, oracle_note = build_oracle(config, pool)
+        label_db = default_label_db or Path(config.run.output) / "labels.sqlite"
+        built = build_oracle(config.oracle, None, label_db)
+    notes["oracle"] = built.description
+    if pool is not None:
+        pool, notes["pool"] = list(pool), f"{len(pool)} pairs given by the caller"
+    elif config.pool is None and built.labelled_pairs is not None:
+        pool = list(built.labelled_pairs)
+        notes["pool"] = f"the {len(pool)} pairs the stored labels cover"
     else:
-        oracle_note = f"{type(oracle).__name__} given by the caller"
-    env = SentenceSimilarityEnv(
-        pairs=pool,
-        oracle=oracle,
+        name = config.pool or DEFAULT_POOL
+        pool = load_named_or_file(name, data.data_dir)
+        notes["pool"] = f"{name} ({len(pool)} pairs)"
+        if config.oracle.kind == "replay" and oracle is None:
+            _check_replay_coverage(pool, built, str(config.oracle.labels))
+    if config.dev_split > 0:
+        pool, dev = hold_out(pool, config.dev_split, config.run.seed)
+        dev_note = f"dev: {len(dev)} pairs held out of the pool (--dev-split {config.dev_split})"
+    else:
+        dev, dev_note = optional_pairs(data.dev, data.data_dir, "dev")
+    dev = first(dev, data.dev_pairs)
+    test, test_note = optional_pairs(data.test, data.data_dir, "test")
+    notes["evaluation"] = f"{dev_note}; {test_note}"
+    return CalibrationSources(pool, built, dev, test, notes)
+
+
+def build_environment(config: CalibrationConfig, sources: CalibrationSources) -> SentenceSimilarityEnv:
+    """A text-observation environment over the sources' pool and oracle, with the run's reward and budget."""
+    return SentenceSimilarityEnv(
+        pairs=sources.pool,
+        oracle=sources.oracle.oracle,
         observation="text",
         reward=config.reward,
         episode_length=config.episode_length,
         label_budget=config.queries,
-        noise=config.noise,
+        noise=config.oracle.noise,
     )
-    return env, {"pool": pool_note, "oracle": oracle_note}
-
-
-def load_evaluation_pairs(
-    config: CalibrationConfig,
-) -> tuple[list[ScoredPair] | None, list[ScoredPair] | None, str]:
-    """STS-B dev (the first ``dev_pairs``) and test pairs, or None where STS-B is missing, plus a note.
-
-    ``dev_pairs=0`` turns dev evaluation off, ``test=False`` test evaluation.
-    """
-    from rcsim_env.data.loaders import load_stsb
-
-    try:
-        dev = load_stsb("dev", data_dir=config.data_dir)
-        test = load_stsb("test", data_dir=config.data_dir)
-    except DataNotFoundError as exc:
-        return None, None, f"STS-B not found, no dev/test evaluation: {str(exc).splitlines()[0]}"
-    if config.dev_pairs is not None:
-        dev = dev[: int(config.dev_pairs)]
-    note = f"STS-B dev ({len(dev)} pairs) and test ({len(test)} pairs)"
-    return (dev or None), (test if config.test else None), note

@@ -12,16 +12,21 @@ outcome and save / restore their whole state:
 from __future__ import annotations
 
 import math
-from typing import Any, Protocol
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from gymnasium import spaces
 
-from agents.calibration.config import CalibrationConfig
-from agents.ddpg.agent import DDPG, DDPGConfig
+from agents.ddpg.agent import DDPG
 from agents.encoder_critic import EncoderCritic, PairActor
-from agents.paper_rlhf import PaperRLHFAgent, PaperRLHFConfig
+from agents.paper_rlhf import PaperRLHFAgent
 from rcsim_env.encoders.sentence_encoder import SentenceEncoder
+from rcsim_env.registry import Registry
+
+if TYPE_CHECKING:
+    from agents.calibration.config import CalibrationConfig
 
 
 class Learner(Protocol):
@@ -66,37 +71,16 @@ def _skipped(info: dict[str, Any]) -> bool:
 class RCDDPGLearner:
     """RC-DDPG: :class:`~agents.ddpg.agent.DDPG` with :class:`EncoderCritic` and :class:`PairActor`.
 
-    Exploration noise is ``config.exploration`` on the 0-1 scale (twice that on the
-    [-1, 1] action scale); a decaying schedule reaches its final scale at the last query.
+    Exploration noise is ``config.ddpg.noise_sigma`` in action units (the [-1, 1] action spans
+    the 0-5 score); a decaying schedule reaches its final scale at the last query.
     Skipped pairs are not stored (their reward says nothing about the answer).
     """
 
     def __init__(self, encoder: SentenceEncoder, config: CalibrationConfig, action_space: spaces.Box):
         self.encoder = encoder
         critic = EncoderCritic(encoder, reward=config.reward, td_loss=config.td_loss)
-        ddpg_config = DDPGConfig(
-            gamma=config.gamma,
-            tau=config.tau,
-            actor_lr=config.head_lr,
-            critic_lr=config.head_lr,
-            encoder_lr=config.encoder_lr,
-            batch_size=config.batch_size,
-            buffer_size=max(config.queries, config.batch_size),
-            learning_starts=config.first_update_after,
-            train_every=config.update_every,
-            gradient_steps=config.gradient_steps,
-            replay_newest=config.replay_newest,
-            lr_decay_updates=config.planned_updates() if config.lr_decay == "linear" else 0,
-            max_grad_norm=config.max_grad_norm,
-            noise=config.noise_kind,
-            noise_sigma=2.0 * config.exploration,
-            noise_decay=config.noise_decay,
-            noise_final_scale=config.noise_final_scale,
-            noise_decay_steps=max(config.queries, 1),
-            seed=config.seed,
-        )
         self.ddpg = DDPG(
-            PairActor(), critic, action_space, ddpg_config, obs_to_input=list, device=encoder.device
+            PairActor(), critic, action_space, config.learner_ddpg(), obs_to_input=list, device=encoder.device
         )
 
     def act(self, observation: dict[str, str]) -> np.ndarray:
@@ -136,9 +120,7 @@ class PaperRLHFLearner:
 
     def __init__(self, encoder: SentenceEncoder, config: CalibrationConfig):
         self.encoder = encoder
-        self.agent = PaperRLHFAgent(
-            encoder, PaperRLHFConfig(k=config.paper_k, lr=config.paper_lr, seed=config.seed)
-        )
+        self.agent = PaperRLHFAgent(encoder, replace(config.paper, seed=config.run.seed))
 
     def act(self, observation: dict[str, str]) -> np.ndarray:
         """The chosen bin's action (greedy with probability 0.95)."""
@@ -171,10 +153,16 @@ class PaperRLHFLearner:
         self.agent.load_state_dict(state)
 
 
+AGENTS: Registry[Callable[[SentenceEncoder, CalibrationConfig, spaces.Box], Learner]] = Registry("agent")
+"""Agent name -> learner builder ``(encoder, config, action_space) -> Learner``; register new agents here."""
+AGENTS.register("rc-ddpg", RCDDPGLearner, help="the actor-critic with the encoder as critic; rewards only")
+AGENTS.register(
+    "paper-rlhf",
+    lambda encoder, config, action_space: PaperRLHFLearner(encoder, config),
+    help="the paper's update; reads the oracle's label",
+)
+
+
 def build_learner(encoder: SentenceEncoder, config: CalibrationConfig, action_space: spaces.Box) -> Learner:
-    """The learner ``config.agent`` names, on ``encoder``."""
-    if config.agent == "rc-ddpg":
-        return RCDDPGLearner(encoder, config, action_space)
-    if config.agent == "paper-rlhf":
-        return PaperRLHFLearner(encoder, config)
-    raise ValueError(f"unknown agent {config.agent!r}")
+    """The learner ``config.agent`` names (see :data:`AGENTS`), on ``encoder``."""
+    return AGENTS[config.agent](encoder, config, action_space)

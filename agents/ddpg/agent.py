@@ -46,8 +46,8 @@ import torch.nn.functional as F
 from gymnasium import spaces
 from torch import Tensor, nn
 
-from agents.ddpg.buffer import ReplayBatch, ReplayBuffer
 from agents.checkpoint import capture_rng_state, restore_rng_state
+from agents.ddpg.buffer import ReplayBatch, ReplayBuffer
 from agents.ddpg.noise import NOISE_KINDS, ActionNoise, DecaySchedule, make_noise
 from agents.ddpg.polyak import polyak_update
 from agents.ddpg.td import td_target
@@ -86,7 +86,9 @@ class DDPGConfig:
         default=2e-5, metadata={"help": "learning rate of parameters listed by encoder_parameters()"}
     )
     batch_size: int = field(default=128, metadata={"help": "transitions per gradient step"})
-    buffer_size: int = field(default=1_000_000, metadata={"help": "replay buffer capacity (transitions)"})
+    buffer_size: int = field(
+        default=1_000_000, metadata={"cli": False, "help": "replay buffer capacity (transitions)"}
+    )
     learning_starts: int = field(
         default=1000, metadata={"help": "no update until the buffer holds this many transitions"}
     )
@@ -94,7 +96,10 @@ class DDPGConfig:
     gradient_steps: int = field(default=1, metadata={"help": "updates per training round"})
     lr_decay_updates: int = field(
         default=0,
-        metadata={"help": "decay every learning rate linearly to 0 over this many updates; 0 = constant"},
+        metadata={
+            "cli": False,
+            "help": "decay every learning rate linearly to 0 over this many updates; 0 = constant",
+        },
     )
     replay_newest: int = field(
         default=0,
@@ -107,9 +112,16 @@ class DDPGConfig:
         default=None,
         metadata={"help": "clip each network's gradient to this global norm; none = no clipping"},
     )
-    noise: str = field(default="gaussian", metadata={"help": "exploration noise: gaussian, ou or none"})
+    noise: str = field(
+        default="gaussian",
+        metadata={"flag": "--noise-kind", "help": "exploration noise: gaussian, ou or none"},
+    )
     noise_sigma: float = field(
-        default=0.1, metadata={"help": "noise standard deviation, in action units (absolute, not relative)"}
+        default=0.1,
+        metadata={
+            "help": "exploration noise std in action units (absolute, not relative); a calibration's "
+            "actions [-1, 1] span the 0-5 score, so 4.0 is 2.0 on the 0-1 scale"
+        },
     )
     noise_decay: str = field(
         default="constant", metadata={"help": "noise scale schedule: constant, linear or exponential"}
@@ -117,8 +129,12 @@ class DDPGConfig:
     noise_final_scale: float = field(
         default=1.0, metadata={"help": "noise multiplier reached after noise_decay_steps samples"}
     )
-    noise_decay_steps: int = field(default=1, metadata={"help": "samples over which the noise decays"})
-    seed: int = field(default=0, metadata={"help": "seed of the replay sampling and noise generators"})
+    noise_decay_steps: int = field(
+        default=1, metadata={"cli": False, "help": "samples over which the noise decays"}
+    )
+    seed: int = field(
+        default=0, metadata={"cli": False, "help": "seed of the replay sampling and noise generators"}
+    )
 
     def __post_init__(self) -> None:
         checks = [

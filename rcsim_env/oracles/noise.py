@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
+from rcsim_env.registry import Registry
 from rcsim_env.validation import MAX_SCORE, MIN_SCORE
 
 SIX_POINT_LEVELS = (0.0, 1.0, 2.0, 3.0, 4.0, 5.0)
@@ -87,3 +89,11 @@ class AnnotatorNoise:
             return float(values[int(rng.integers(len(values)))])
         score = gold + (rng.normal(0.0, self.sigma) if self.sigma else 0.0)
         return self.round(float(np.clip(score, MIN_SCORE, MAX_SCORE)))
+
+
+NOISE_PRESETS: Registry[Callable[[], AnnotatorNoise]] = Registry("annotator noise preset")
+"""Preset name -> a function returning that :class:`AnnotatorNoise`; register new presets here."""
+NOISE_PRESETS.register("mild", AnnotatorNoise.mild, help="sigma 0.5, 2% random clicks, six points")
+NOISE_PRESETS.register("rounded", AnnotatorNoise.rounded, help="gold rounded to six points")
+NOISE_PRESETS.register("exact", AnnotatorNoise.exact, help="gold as it is")
+NOISE_PRESETS.register("paper", AnnotatorNoise.paper, help="the paper's five buttons")

@@ -36,9 +36,11 @@ class ReplayOracle:
         self.on_missing = on_missing
         self._rng = np.random.default_rng(seed)
         self._labels: dict[tuple[str, str], list[float]] = {}
+        self._ids: dict[tuple[str, str], str] = {}
         for pair in labels:
             score = validate_score(pair.score, f"stored label of pair {pair.pair_id}")
             self._labels.setdefault((pair.sentence_a, pair.sentence_b), []).append(score)
+            self._ids.setdefault((pair.sentence_a, pair.sentence_b), pair.pair_id)
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str], **kwargs) -> ReplayOracle:
@@ -46,6 +48,13 @@ class ReplayOracle:
         from rcsim_env.data.loaders import load_pairs_file
 
         return cls(load_pairs_file(path), **kwargs)
+
+    def labelled_pairs(self) -> list[ScoredPair]:
+        """Every pair with stored labels, once, in the order first seen; the score is their mean."""
+        return [
+            ScoredPair(a, b, float(np.mean(scores)), self._ids[(a, b)])
+            for (a, b), scores in self._labels.items()
+        ]
 
     def __len__(self) -> int:
         return sum(len(scores) for scores in self._labels.values())

@@ -92,7 +92,12 @@ def test_nested_configs_are_flattened_on_the_command_line_and_rebuilt():
     parsed = dataclass_from_args(Outer, parser.parse_args(["--rate", "0.5", "--inner-kind", "b"]))
     assert parsed == Outer(inner=Inner(rate=0.5, kind="b"))
     text = parser.format_help()
-    assert "Inner settings." in text and "--hidden" not in text and "--kind" not in text
+    assert (
+        "inner settings" in text
+        and "Inner settings." in text
+        and "--hidden" not in text
+        and "--kind" not in text
+    )
 
 
 def test_defaults_can_come_from_an_instance():
@@ -137,3 +142,31 @@ def test_a_damaged_config_file_is_named_in_the_error(tmp_path, text):
         dataclass_from_json(Outer, path)
     with pytest.raises(ConfigFileError, match="does not exist"):
         dataclass_from_json(Outer, tmp_path / "missing.json")
+
+
+@dataclass
+class WithFactoryDefaults:
+    inner: Inner = field(default_factory=lambda: Inner(rate=0.9, hidden=7))
+
+
+def test_a_nested_config_keeps_its_fields_default_instance_when_loaded_from_a_partial_dict():
+    from rcsim_env.config import dataclass_from_dict
+
+    assert dataclass_from_dict(WithFactoryDefaults, {"kind": "q"}) == WithFactoryDefaults(
+        Inner(rate=0.9, kind="q", hidden=7)
+    )
+    assert dataclass_from_dict(WithFactoryDefaults, {"inner": {"rate": 0.1}}).inner == Inner(
+        rate=0.1, hidden=7
+    )
+
+
+def test_flat_names_and_option_names_reach_the_nested_field():
+    from rcsim_env.config import dataclass_from_dict
+
+    @dataclass
+    class Holder:
+        steps: int = 1
+        inner: Inner = field(default_factory=Inner)
+
+    loaded = dataclass_from_dict(Holder, {"inner_kind": "b", "rate": 0.3, "hidden": 9})
+    assert loaded == Holder(inner=Inner(rate=0.3, kind="b", hidden=9))

@@ -7,11 +7,16 @@ from pathlib import Path
 import pytest
 
 from agents.calibration.config import CalibrationConfig
+from rcsim_env.config import dataclass_from_dict
 
 
 @pytest.fixture
 def tiny_run_config(tiny_model_dir: Path, shared_data_dir: Path, tmp_path: Path):
-    """A factory of short calibration configs on the tiny encoder and the real STS-B files."""
+    """A factory of short calibration configs on the tiny encoder and the real STS-B files.
+
+    Settings are given by field name, whichever nested config holds them (``output=``,
+    ``batch_size=``, ``noise=``...).
+    """
 
     def make(**overrides) -> CalibrationConfig:
         values = dict(
@@ -20,7 +25,7 @@ def tiny_run_config(tiny_model_dir: Path, shared_data_dir: Path, tmp_path: Path)
             queries=40,
             batch_size=8,
             learning_starts=8,
-            update_every=4,
+            train_every=4,
             eval_every=20,
             dev_pairs=40,
             checkpoint_every=0,
@@ -30,6 +35,11 @@ def tiny_run_config(tiny_model_dir: Path, shared_data_dir: Path, tmp_path: Path)
             output=str(tmp_path / "run"),
         )
         values.update(overrides)
-        return CalibrationConfig(**values)
+        return dataclass_from_dict(CalibrationConfig, values)
 
     return make
+
+
+def flat_config(**settings) -> CalibrationConfig:
+    """A calibration config from settings named as on the command line (``oracle="human"``, ``batch_size=8``)."""
+    return dataclass_from_dict(CalibrationConfig, settings)

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from agents.calibration.config import CalibrationConfig
 from rcsim_env.labelling.client import LabelClient, wait_until_ready
 from rcsim_env.labelling.store import LabelStore
+
+from .conftest import flat_config
 
 ROOT = Path(__file__).resolve().parents[3]
 POOL = [
@@ -42,16 +43,16 @@ def _score_for(item) -> float | None:
 
 def test_human_oracle_settings_are_validated(monkeypatch):
     monkeypatch.delenv("RCSIM_LABEL_TOKEN", raising=False)
-    CalibrationConfig(oracle="human").validate()
+    flat_config(oracle="human").validate()
     with pytest.raises(ValueError, match="label_timeout must be > 0"):
-        CalibrationConfig(oracle="human", label_timeout=0).validate()
+        flat_config(oracle="human", label_timeout=0).validate()
     with pytest.raises(ValueError, match="label_port must be in 0-65535"):
-        CalibrationConfig(oracle="human", label_port=70000).validate()
+        flat_config(oracle="human", label_port=70000).validate()
     with pytest.raises(ValueError, match="refusing to bind the labelling page to '0.0.0.0'"):
-        CalibrationConfig(oracle="human", label_host="0.0.0.0").validate()
-    CalibrationConfig(oracle="human", label_host="0.0.0.0", label_terminal=True).validate()
+        flat_config(oracle="human", label_host="0.0.0.0").validate()
+    flat_config(oracle="human", label_host="0.0.0.0", label_terminal=True).validate()
     monkeypatch.setenv("RCSIM_LABEL_TOKEN", "a-long-enough-token-1234")
-    CalibrationConfig(oracle="human", label_host="0.0.0.0").validate()
+    flat_config(oracle="human", label_host="0.0.0.0").validate()
 
 
 def test_calibrate_with_a_person_on_the_page(tiny_model_dir, tmp_path):
@@ -65,7 +66,7 @@ def test_calibrate_with_a_person_on_the_page(tiny_model_dir, tmp_path):
         "--label-port", str(port), "--label-db", str(db), "--label-timeout", "60",
         "--pool", str(pool), "--encoder", str(tiny_model_dir), "--data-dir", str(tmp_path),
         "--queries", "12", "--episode-length", "6", "--batch-size", "4", "--learning-starts", "4",
-        "--update-every", "4", "--eval-every", "0", "--dev-pairs", "0", "--no-test",
+        "--train-every", "4", "--eval-every", "0", "--dev", "none", "--test", "none",
         "--checkpoint-every", "0", "--device", "cpu", "--no-show-progress", "--no-tensorboard",
         "--output", str(run),
     ]  # fmt: skip

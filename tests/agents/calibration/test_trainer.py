@@ -33,7 +33,7 @@ def test_a_run_writes_every_artifact_and_changes_the_encoder(tiny_run_config, ti
     assert set(report["after"]) == {"dev_spearman", "final_dev_spearman", "test_spearman"}
     assert report["after"]["final_dev_spearman"] == report["dev_history"][-1]["dev_spearman"]
     assert [h["query"] for h in report["dev_history"]] == [0, 20, 40]
-    assert len(run.folder.queries.rows()) == 40
+    assert len(run.queries_log.rows()) == 40
     assert any(row.get("train/critic_loss") for row in run.folder.metrics.rows())
     assert (folder / "learning_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not (folder / "checkpoint.pt").exists()  # finished runs keep the exported encoder only
@@ -63,9 +63,8 @@ class _StopAt(CalibrationRun):
 
     stop_at = 17
 
-    def _one_query(self):
-        super()._one_query()
-        if self.query == self.stop_at:
+    def after_unit(self):
+        if self.position == self.stop_at:
             self.request_stop()
 
 
@@ -84,20 +83,20 @@ def test_stop_and_resume_gives_the_same_encoder_as_an_uninterrupted_run(tiny_run
     assert _StopAt(config).run() == EXIT_INTERRUPTED
     saved = json.loads((tmp_path / "stopped" / "report.json").read_text())
     assert saved["status"] == "interrupted" and saved["queries"] == 17
-    assert load_checkpoint(tmp_path / "stopped" / "checkpoint.pt")["trainer"]["query"] == 17
+    assert load_checkpoint(tmp_path / "stopped" / "checkpoint.pt")["loop"]["position"] == 17
 
     resumed = CalibrationRun(load_run_config(str(tmp_path / "stopped")), resume=True)
     assert resumed.run() == EXIT_DONE
     for name, tensor in _weights(straight.encoder).items():
         assert torch.equal(tensor, resumed.encoder.state_dict()[name]), name
-    assert resumed.folder.queries.rows() == straight.folder.queries.rows()
+    assert resumed.queries_log.rows() == straight.queries_log.rows()
     a = json.loads(straight.folder.report_path.read_text())
     b = json.loads(resumed.folder.report_path.read_text())
     assert a["dev_history"] == b["dev_history"] and a["after"] == b["after"] and a["updates"] == b["updates"]
 
 
 def test_paper_rlhf_agent_runs_and_resumes_identically(tiny_run_config, tmp_path):
-    common = dict(agent="paper-rlhf", queries=24, eval_every=0, dev_pairs=0, test=False)
+    common = dict(agent="paper-rlhf", queries=24, eval_every=0, dev_pairs=0, test=None)
     straight = CalibrationRun(tiny_run_config(output=str(tmp_path / "a"), **common))
     assert straight.run() == EXIT_DONE
     assert json.loads(straight.folder.report_path.read_text())["updates"] == 24
@@ -112,7 +111,7 @@ def test_paper_rlhf_agent_runs_and_resumes_identically(tiny_run_config, tmp_path
 
 def test_a_diverging_run_stops_clearly_and_keeps_the_last_good_checkpoint(tiny_run_config, capsys):
     config = tiny_run_config(
-        encoder_lr=1e12, max_grad_norm=None, checkpoint_every=4, eval_every=0, dev_pairs=0, test=False
+        encoder_lr=1e12, max_grad_norm=None, checkpoint_every=4, eval_every=0, dev_pairs=0, test=None
     )
     run = CalibrationRun(config)
     assert run.run() == EXIT_FAILED
@@ -121,18 +120,21 @@ def test_a_diverging_run_stops_clearly_and_keeps_the_last_good_checkpoint(tiny_r
     report = json.loads(run.folder.report_path.read_text())
     assert report["status"] == "failed" and "NaN or inf" in report["error"]
     state = load_checkpoint(run.folder.checkpoint_path)
-    assert state["trainer"]["query"] < report["queries"] + 1
-    weights = state["learner"]["critic"]
+    assert state["loop"]["position"] < report["queries"] + 1
+    weights = state["training"]["learner"]["critic"]
     assert all(torch.isfinite(t).all() for t in weights.values() if t.is_floating_point())
 
 
 def test_a_finished_folder_is_not_overwritten_and_resume_needs_a_checkpoint(tiny_run_config):
-    config = tiny_run_config(queries=8, eval_every=0, dev_pairs=0, test=False)
+    config = tiny_run_config(queries=8, learning_starts=8, eval_every=0, dev_pairs=0, test=None)
     assert CalibrationRun(config).run() == EXIT_DONE
-    with pytest.raises(RunFolderError, match="already holds a run"):
-        CalibrationRun(config)
-    with pytest.raises(RunFolderError, match="cannot resume"):
-        CalibrationRun(config, resume=True)
+    with pytest.raises(
+        RunFolderError, match="already holds a run; pass --resume to continue it, --overwrite"
+    ):
+        CalibrationRun(config).run()
+    with pytest.raises(RunFolderError, match="cannot resume.*the run there is finished"):
+        CalibrationRun(config, resume=True).run()
+    assert CalibrationRun(config, overwrite=True).run() == EXIT_DONE
 
 
 def test_load_run_config_names_a_missing_folder(tmp_path):
@@ -161,14 +163,14 @@ def test_a_crash_mid_run_saves_what_was_learned_and_resume_finishes(tiny_run_con
     from rcsim_env.data.loaders import load_stsb
 
     pool = load_stsb("train", data_dir=shared_data_dir)[:60]
-    config = tiny_run_config(queries=30, eval_every=0, dev_pairs=0, test=False)
+    config = tiny_run_config(queries=30, eval_every=0, dev_pairs=0, test=None)
     with pytest.raises(ConnectionError, match="went away"):
         CalibrationRun(config, pool=pool, oracle=_FlakyOracle(pool)).run()
-    report = json.loads((Path(config.output) / "report.json").read_text())
+    report = json.loads((Path(config.run.output) / "report.json").read_text())
     assert report["status"] == "crashed" and "ConnectionError" in report["error"] and report["queries"] == 12
     resumed = CalibrationRun(config, resume=True, pool=pool, oracle=_FlakyOracle(pool, fail_on=-1))
     assert resumed.run() == EXIT_DONE
-    assert [int(r["query"]) for r in resumed.folder.queries.rows()] == list(range(1, 31))
+    assert [int(r["query"]) for r in resumed.queries_log.rows()] == list(range(1, 31))
 
 
 def test_ctrl_c_while_waiting_for_an_answer_checkpoints_the_last_completed_query(
@@ -177,12 +179,12 @@ def test_ctrl_c_while_waiting_for_an_answer_checkpoints_the_last_completed_query
     from rcsim_env.data.loaders import load_stsb
 
     pool = load_stsb("train", data_dir=shared_data_dir)[:60]
-    config = tiny_run_config(queries=30, eval_every=0, dev_pairs=0, test=False)
+    config = tiny_run_config(queries=30, eval_every=0, dev_pairs=0, test=None)
     waiting = _FlakyOracle(pool, fail_on=9, error=KeyboardInterrupt())  # Ctrl-C inside judge()
     assert CalibrationRun(config, pool=pool, oracle=waiting).run() == EXIT_INTERRUPTED
-    report = json.loads((Path(config.output) / "report.json").read_text())
+    report = json.loads((Path(config.run.output) / "report.json").read_text())
     assert report["status"] == "interrupted" and report["queries"] == 8
-    assert load_checkpoint(Path(config.output) / "checkpoint.pt")["trainer"]["query"] == 8
+    assert load_checkpoint(Path(config.run.output) / "checkpoint.pt")["loop"]["position"] == 8
     resumed = CalibrationRun(config, resume=True, pool=pool, oracle=_FlakyOracle(pool, fail_on=-1))
     assert resumed.run() == EXIT_DONE
-    assert [int(r["query"]) for r in resumed.folder.queries.rows()] == list(range(1, 31))
+    assert [int(r["query"]) for r in resumed.queries_log.rows()] == list(range(1, 31))

@@ -6,9 +6,9 @@ import torch
 from gymnasium import spaces
 from torch import nn
 
+from agents.checkpoint import load_checkpoint, save_checkpoint
 from agents.ddpg.agent import DDPG, DDPGConfig, NonFiniteLossError, default_obs_to_input
 from agents.ddpg.buffer import ReplayBatch
-from agents.checkpoint import load_checkpoint, save_checkpoint
 from agents.ddpg.mlp import MLPActor, MLPCritic
 
 ACTIONS = spaces.Box(-1.0, 1.0, (1,), np.float32)

@@ -1,15 +1,16 @@
-"""A calibration run's folder: CSV logs, the JSON report, the learning-curve PNG and TensorBoard events.
+"""A run's folder: its settings, CSV logs, the JSON report, checkpoints, the exported model.
 
-Layout (``run/``):
-    config.json        the configuration the run started with
-    queries.csv        one row per oracle query: pair, agent score, oracle score, reward
-    metrics.csv        one row per learning phase or evaluation: losses, dev Spearman
-    report.json        the summary: before and after scores, timing, where the encoder is
-    learning_curve.png reward and dev Spearman against oracle queries
-    checkpoint.pt      the state to resume from (``--resume``)
-    encoder/           the exported calibrated encoder (transformers + SentenceTransformer)
-    best-encoder/      the best encoder on STS-B dev so far (while running)
+Layout (``run/``), the same for every kind of run:
+    config.json        the settings the run started with (``--resume`` reuses them)
+    metrics.csv        one row per logged unit: losses, dev scores (first column: the unit)
+    report.json        the summary: status, before and after scores, timing, where the model is
+    learning_curve.png a picture of the run, where the run draws one
+    checkpoint.pt      the state to resume from, only while the run is unfinished
+    encoder/ (model/)  the exported model
+    best/              the best model on dev so far, only while the run is unfinished
     tensorboard/       event files, when TensorBoard is installed
+
+Runs add their own logs beside these (a calibration's ``queries.csv``).
 """
 
 from __future__ import annotations
@@ -25,24 +26,18 @@ from rcsim_env.jsonio import write_json
 
 __all__ = ["CsvLog", "RunFolder", "write_json"]
 
-QUERY_FIELDS = (
-    "query",
-    "episode",
-    "pair_id",
-    "agent_score",
-    "oracle_score",
-    "gold_score",
-    "reward",
-    "skipped",
-)
-
 
 class CsvLog:
-    """An append-only CSV file with a fixed or growing header, truncatable back to a query count."""
+    """An append-only CSV file with a fixed or growing header, truncatable back to a position.
 
-    def __init__(self, path: Path, fields: Sequence[str] | None = None):
+    ``fields`` is the header to start with; its first name (or ``key``) is the column
+    :meth:`truncate_after` compares.
+    """
+
+    def __init__(self, path: Path, fields: Sequence[str] | None = None, key: str | None = None):
         self.path = path
         self.fields: list[str] = list(fields) if fields else []
+        self.key = key or (self.fields[0] if self.fields else "query")
         if path.exists():
             with path.open(newline="", encoding="utf-8") as handle:
                 header = next(csv.reader(handle), None)
@@ -70,10 +65,10 @@ class CsvLog:
         with self.path.open(newline="", encoding="utf-8") as handle:
             return list(csv.DictReader(handle))
 
-    def truncate_after(self, query: int) -> None:
-        """Drop rows logged after ``query`` (used on resume: those queries will be replayed)."""
+    def truncate_after(self, position: int) -> None:
+        """Drop rows logged after ``position`` (used on resume: those units will be run again)."""
         if self.path.exists():
-            self._rewrite([row for row in self.rows() if int(row["query"]) <= query])
+            self._rewrite([row for row in self.rows() if int(row[self.key]) <= position])
 
     def _rewrite(self, rows: list[dict[str, str]]) -> None:
         temporary = self.path.with_name(self.path.name + ".tmp")
@@ -91,14 +86,39 @@ def _cell(value: Any) -> Any:
 
 
 class RunFolder:
-    """Paths and writers of one run folder (created if missing)."""
+    """Paths and writers of one run folder; nothing is created until :meth:`create`.
 
-    def __init__(self, root: str | os.PathLike[str], tensorboard: bool = True):
+    Args:
+        root: the folder.
+        unit: what the run counts (``"query"``, ``"step"``, ``"epoch"``): the first column of
+            ``metrics.csv``.
+        model_dir_name: the exported model's subfolder (``"encoder"`` or ``"model"``).
+        tensorboard: mirror metrics to TensorBoard when it is installed.
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        unit: str = "query",
+        model_dir_name: str = "encoder",
+        tensorboard: bool = True,
+    ):
         self.root = Path(root)
+        self.unit = unit
+        self.model_dir_name = model_dir_name
+        self.metrics = CsvLog(self.root / "metrics.csv", (unit,))
+        self._want_tensorboard = tensorboard
+        self._tensorboard = None
+
+    def create(self) -> None:
+        """Make the folder (and parents) and start TensorBoard if wanted and installed."""
         self.root.mkdir(parents=True, exist_ok=True)
-        self.queries = CsvLog(self.root / "queries.csv", QUERY_FIELDS)
-        self.metrics = CsvLog(self.root / "metrics.csv", ("query",))
-        self._tensorboard = _summary_writer(self.root / "tensorboard") if tensorboard else None
+        if self._want_tensorboard and self._tensorboard is None:
+            self._tensorboard = _summary_writer(self.root / "tensorboard")
+
+    def log(self, name: str, fields: Sequence[str]) -> CsvLog:
+        """Another CSV log in the folder (``name``, e.g. ``"queries.csv"``), keyed by its first field."""
+        return CsvLog(self.root / name, fields)
 
     @property
     def config_path(self) -> Path:
@@ -116,14 +136,14 @@ class RunFolder:
         return self.root / "checkpoint.pt"
 
     @property
-    def encoder_dir(self) -> Path:
-        """``encoder/``: the exported calibrated encoder."""
-        return self.root / "encoder"
+    def model_dir(self) -> Path:
+        """The exported model's folder (``encoder/`` or ``model/``)."""
+        return self.root / self.model_dir_name
 
     @property
-    def best_encoder_dir(self) -> Path:
-        """``best-encoder/``: the best encoder on dev so far."""
-        return self.root / "best-encoder"
+    def best_dir(self) -> Path:
+        """``best/``: the best model on dev so far (while the run is unfinished)."""
+        return self.root / "best"
 
     @property
     def curve_path(self) -> Path:
@@ -135,23 +155,19 @@ class RunFolder:
         """Whether TensorBoard events are being written."""
         return self._tensorboard is not None
 
-    def log_metrics(self, query: int, metrics: Mapping[str, float]) -> None:
-        """Append a metrics row and mirror it to TensorBoard."""
-        self.metrics.append({"query": query, **metrics})
+    def log_metrics(self, position: int, metrics: Mapping[str, float]) -> None:
+        """Append a metrics row at ``position`` and mirror it to TensorBoard."""
+        self.metrics.append({self.unit: position, **metrics})
         if self._tensorboard is not None:
             for key, value in metrics.items():
                 if isinstance(value, (int, float)) and math.isfinite(value):
-                    self._tensorboard.add_scalar(key, value, query)
-
-    def truncate_after(self, query: int) -> None:
-        """Forget log rows after ``query`` (resuming from a checkpoint taken there)."""
-        self.queries.truncate_after(query)
-        self.metrics.truncate_after(query)
+                    self._tensorboard.add_scalar(key, value, position)
 
     def close(self) -> None:
         """Flush and close TensorBoard."""
         if self._tensorboard is not None:
             self._tensorboard.close()
+            self._tensorboard = None
 
 
 def _summary_writer(folder: Path):

@@ -1,38 +1,41 @@
-"""The demo behind ``make demo``: score the default encoder on STS-B test, then play episodes."""
+"""``rcsim demo`` (``make demo``): score the default encoder, play episodes, then a short calibration."""
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from agents.calibration.config import CalibrationConfig
+from agents.runs.config import RunConfig
 from rcsim_env.data.pairs import ScoredPair
 from rcsim_env.errors import DataNotFoundError
 from rcsim_env.jsonio import write_json
 
 
+def demo_calibration() -> CalibrationConfig:
+    """The demo's calibration: 200 mild-annotator queries, dev and test scored before and after only."""
+    return CalibrationConfig(
+        queries=200, run=RunConfig(output="runs/demo", eval_every=0, checkpoint_every=0, tensorboard=False)
+    )
+
+
 @dataclass
 class DemoConfig:
-    """Settings of the demo run."""
+    """Settings of the demo: the episodes it plays, then the calibration it runs (its folder holds
+    the demo's ``summary.json`` too and is replaced on every demo run)."""
 
-    encoder: str | None = field(
-        default=None, metadata={"help": "encoder folder or hub id; none = bundled MiniLM"}
-    )
-    data_dir: str | None = field(default=None, metadata={"help": "data directory holding sts/STSBenchmark"})
-    episodes: int = field(default=5, metadata={"help": "episodes per agent"})
-    episode_length: int = field(default=10, metadata={"help": "pairs per episode"})
-    noise: str = field(
-        default="mild", metadata={"help": "simulated annotator: mild, rounded, exact or paper"}
-    )
-    reward: str = field(default="squared", metadata={"help": "reward function: squared, absolute or paper"})
-    seed: int = field(default=0, metadata={"help": "seed of the environment and the random agent"})
-    output: str = field(default="runs/demo", metadata={"help": "folder for summary.json"})
-    calibration_queries: int = field(
-        default=200, metadata={"help": "oracle queries of the RC-DDPG calibration at the end; 0 = skip it"}
-    )
+    episodes: int = field(default=5, metadata={"help": "episodes each reference agent plays"})
+    calibrate: bool = field(default=True, metadata={"help": "end with a short RC-DDPG calibration"})
+    calibration: CalibrationConfig = field(default_factory=demo_calibration)
+
+    def validate(self) -> None:
+        """Raise ValueError naming the first setting that cannot work."""
+        if int(self.episodes) < 1:
+            raise ValueError(f"episodes must be at least 1, got {self.episodes}")
+        self.calibration.validate()
 
 
 def load_demo_pairs(data_dir: str | None) -> tuple[list[ScoredPair], list[ScoredPair], str]:
@@ -87,21 +90,23 @@ def play_episodes(env, agent, episodes: int, seed: int) -> dict[str, float]:
 
 
 def run_demo(config: DemoConfig) -> dict:
-    """Run the demo, print what it finds, write ``summary.json`` into ``config.output``; returns it."""
+    """Run the demo, print what it finds, write ``summary.json`` into the run folder; returns it."""
     import gymnasium as gym
 
     import rcsim_env  # noqa: F401  (registers the environment)
-    from agents import CosineAgent, RandomAgent
+    from agents.baselines import CosineAgent, RandomAgent
     from rcsim_env.encoders import SentenceEncoder
     from rcsim_env.evaluation.sts import evaluate_pairs
 
+    config.validate()
+    calibration, settings = config.calibration, config.calibration.run
     started = time.perf_counter()
-    encoder = SentenceEncoder.from_pretrained(config.encoder)
-    eval_pairs, pool, source = load_demo_pairs(config.data_dir)
+    encoder = SentenceEncoder.from_pretrained(calibration.encoder)
+    eval_pairs, pool, source = load_demo_pairs(calibration.data.data_dir)
     print(f"data: {source}")
     scores = evaluate_pairs(encoder, eval_pairs)
     print(
-        f"encoder {config.encoder or 'all-MiniLM-L6-v2 (bundled)'} on {len(eval_pairs)} pairs: "
+        f"encoder {calibration.encoder or 'all-MiniLM-L6-v2 (bundled)'} on {len(eval_pairs)} pairs: "
         f"Spearman {scores['spearman']:.2f}, Pearson {scores['pearson']:.2f}"
     )
 
@@ -110,14 +115,14 @@ def run_demo(config: DemoConfig) -> dict:
         pairs=pool,
         observation="embedding",
         encoder=encoder,
-        noise=config.noise,
-        reward=config.reward,
-        episode_length=config.episode_length,
+        noise=calibration.oracle.noise,
+        reward=calibration.reward,
+        episode_length=calibration.episode_length,
     )
-    agents = {"random": RandomAgent(env.action_space, seed=config.seed), "encoder-cosine": CosineAgent()}
+    agents = {"random": RandomAgent(env.action_space, seed=settings.seed), "encoder-cosine": CosineAgent()}
     results = {}
     for name, agent in agents.items():
-        results[name] = play_episodes(env, agent, config.episodes, config.seed)
+        results[name] = play_episodes(env, agent, config.episodes, settings.seed)
         r = results[name]
         print(
             f"{name:>15}: {config.episodes} episodes, mean reward {r['mean_reward']:+.4f}, "
@@ -125,11 +130,10 @@ def run_demo(config: DemoConfig) -> dict:
         )
     env.close()
 
-    out = Path(config.output)
-    calibration = None
-    if config.calibration_queries > 0 and pool is not eval_pairs:
-        calibration = run_demo_calibration(config, out / "calibration")
-    elif config.calibration_queries > 0:
+    report = None
+    if config.calibrate and pool is not eval_pairs:
+        report = run_demo_calibration(calibration)
+    elif config.calibrate:
         print("calibration skipped: it needs STS-B (train to learn from, dev and test to measure)")
 
     summary = {
@@ -137,37 +141,44 @@ def run_demo(config: DemoConfig) -> dict:
         "data": source,
         "encoder_eval": scores,
         "agents": results,
-        "calibration": calibration,
+        "calibration": report,
         "wall_seconds": round(time.perf_counter() - started, 2),
     }
+    out = Path(settings.output)
     write_json(out / "summary.json", summary)
     print(f"wrote {out / 'summary.json'} ({summary['wall_seconds']} s)")
     return summary
 
 
-def run_demo_calibration(config: DemoConfig, folder: Path) -> dict:
-    """A short RC-DDPG calibration (``config.calibration_queries`` queries) into ``folder`` (replaced).
-
-    Returns the run's report (before and after STS-B dev and test Spearman).
-    """
-    import shutil
-
-    from agents.calibration.config import CalibrationConfig
+def run_demo_calibration(calibration: CalibrationConfig) -> dict:
+    """Run ``calibration`` (its folder is replaced if it holds an earlier demo); returns its report."""
     from agents.calibration.trainer import CalibrationRun
 
-    if folder.exists():
-        shutil.rmtree(folder)
-    calibration = CalibrationConfig(
-        encoder=config.encoder,
-        data_dir=config.data_dir,
-        noise=config.noise,
-        reward=config.reward,
-        queries=config.calibration_queries,
-        eval_every=0,
-        checkpoint_every=0,
-        seed=config.seed,
-        output=str(folder),
+    print(
+        f"calibrating with RC-DDPG: {calibration.queries} oracle queries "
+        f"({calibration.oracle.noise} annotator)"
     )
-    print(f"calibrating with RC-DDPG: {calibration.queries} oracle queries ({calibration.noise} annotator)")
-    CalibrationRun(calibration).run()
-    return json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    run = CalibrationRun(calibration, overwrite=True)
+    run.run()
+    return run.report_data
+
+
+def main(argv: list[str] | None = None, prog: str = "rcsim demo") -> int:
+    """Run ``rcsim demo`` with ``argv``; returns 0 (bad settings exit with status 2 and a message)."""
+    import argparse
+
+    from rcsim_env.config import add_dataclass_arguments, dataclass_from_args
+    from rcsim_env.errors import RCSimError
+
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Score the encoder on STS-B test, play episodes against the simulated judge with a "
+        "random agent and the encoder's cosine, then calibrate the encoder with RC-DDPG for a few "
+        "hundred queries and score it again. Every calibration option applies.",
+    )
+    add_dataclass_arguments(parser, DemoConfig)
+    try:
+        run_demo(dataclass_from_args(DemoConfig, parser.parse_args(argv)))
+    except (RCSimError, ValueError) as exc:
+        parser.error(str(exc))
+    return 0
