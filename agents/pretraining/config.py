@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from agents.runs.config import DataConfig, RunConfig
 from agents.schedules import SCHEDULES
 
 LOSSES = ("force", "simcse")
@@ -31,10 +32,6 @@ class PretrainConfig:
             "help": "one sentence per line, UTF-8 (blank lines are skipped and counted); "
             "none = the SimCSE Wikipedia corpus found in the data directories"
         },
-    )
-    output: str = field(
-        default="runs/pretrain",
-        metadata={"help": "output folder: the pretrained encoder, pretrain_report.json, checkpoint.pt"},
     )
     encoder: str | None = field(
         default=None, metadata={"help": "starting encoder folder or hub id; none = bundled MiniLM"}
@@ -81,36 +78,14 @@ class PretrainConfig:
     max_sentences: int | None = field(
         default=None, metadata={"help": "train on the first N sentences of the corpus; none = all"}
     )
-    eval_every: int = field(
-        default=125,
-        metadata={"help": "optimizer steps between STS-B dev evaluations (also before and after); 0 = none"},
-    )
-    dev_pairs: int | None = field(
-        default=None, metadata={"help": "evaluate on the first N STS-B dev pairs; none = all 1,500"}
-    )
-    keep_best: bool = field(
-        default=True,
-        metadata={
-            "help": "export the encoder with the best dev Spearman (the start included), else the last"
-        },
-    )
-    test: bool = field(
-        default=True, metadata={"help": "evaluate STS-B test before training and on the exported encoder"}
-    )
-    data_dir: str | None = field(
-        default=None, metadata={"help": "data directory with sts/STSBenchmark (and corpus/)"}
-    )
-    checkpoint_every: int = field(
-        default=500, metadata={"help": "optimizer steps between checkpoints; 0 = only when stopped"}
-    )
     log_every: int = field(
         default=10, metadata={"help": "optimizer steps between loss records in the report"}
     )
-    device: str = field(
-        default="auto", metadata={"help": "auto, cpu or cuda (under torchrun: each process's own GPU)"}
+
+    data: DataConfig = field(default_factory=DataConfig)
+    run: RunConfig = field(
+        default_factory=lambda: RunConfig(output="runs/pretrain", checkpoint_every=500, eval_every=125)
     )
-    seed: int = field(default=0, metadata={"help": "seed of the shuffling and of dropout"})
-    show_progress: bool = field(default=True, metadata={"help": "show a progress bar (first process only)"})
 
     def validate(self, world_size: int = 1) -> None:
         """Raise ValueError naming the first setting that cannot work (``world_size``: process count)."""
@@ -134,13 +109,10 @@ class PretrainConfig:
             )
         if int(self.max_length) < 2:
             raise ValueError(f"max_length must be at least 2 tokens, got {self.max_length}")
-        for name in ("eval_every", "checkpoint_every"):
-            if int(getattr(self, name)) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
-        for name in ("max_sentences", "dev_pairs"):
-            value = getattr(self, name)
-            if value is not None and int(value) < 0:
-                raise ValueError(f"{name} must be >= 0 or none, got {value}")
+        if self.max_sentences is not None and int(self.max_sentences) < 0:
+            raise ValueError(f"max_sentences must be >= 0 or none, got {self.max_sentences}")
+        self.data.validate()
+        self.run.validate()
         if not (math.isfinite(self.lr) and self.lr > 0):
             raise ValueError(f"lr must be a finite positive number, got {self.lr}")
         if not (math.isfinite(self.threshold) and 0.0 < self.threshold < 1.0):

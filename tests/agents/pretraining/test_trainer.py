@@ -13,12 +13,10 @@ import pytest
 import torch
 
 from agents.checkpoint import load_checkpoint
+from agents.runs.lifecycle import EXIT_DONE, EXIT_FAILED, EXIT_INTERRUPTED, RunFolderError
 from agents.pretraining.cli import main as pretrain_main
 from agents.pretraining.config import PretrainConfig
 from agents.pretraining.trainer import (
-    EXIT_DONE,
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
     EmbeddingNet,
     PretrainFolderError,
     PretrainRun,
@@ -26,6 +24,7 @@ from agents.pretraining.trainer import (
     tokenize,
     weights_digest,
 )
+from rcsim_env.config import dataclass_from_dict
 from rcsim_env.data.pairs import ScoredPair
 from rcsim_env.encoders import SentenceEncoder
 from rcsim_env.errors import DataFormatError, DataNotFoundError
@@ -52,14 +51,15 @@ def tiny_config(model_dir: Path, output: Path, **overrides) -> PretrainConfig:
         epochs=2,
         max_length=32,
         eval_every=0,
-        test=False,
+        dev=None,
+        test=None,
         checkpoint_every=0,
         log_every=1,
         device="cpu",
         show_progress=False,
     )
     settings.update(overrides)
-    return PretrainConfig(**settings)
+    return dataclass_from_dict(PretrainConfig, settings)
 
 
 def saved_digest(folder: Path) -> str:
@@ -72,13 +72,13 @@ def test_loss_falls_on_a_tiny_model_and_the_folder_is_an_encoder(tiny_model_dir,
     config = tiny_config(tiny_model_dir, tmp_path / "out", loss=loss, batch_size=16, epochs=12)
     run = PretrainRun(config, sentences=sentences(16))
     assert run.run() == EXIT_DONE
-    report = json.loads((tmp_path / "out" / "pretrain_report.json").read_text())
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
     losses = [entry["loss"] for entry in report["losses"]]
     assert report["status"] == "done" and report["steps"] == 12 and len(losses) == 12
     assert sum(losses[-3:]) / 3 < sum(losses[:3]) / 3 - 0.05 * abs(sum(losses[:3]) / 3)
     assert report["sentences_trained"] == 12 * 16 and report["sentences_per_second"] > 0
     assert not (tmp_path / "out" / "checkpoint.pt").exists()
-    assert saved_digest(tmp_path / "out") != saved_digest(tiny_model_dir)
+    assert saved_digest(tmp_path / "out" / "encoder") != saved_digest(tiny_model_dir)
 
 
 class StopAt(PretrainRun):
@@ -86,8 +86,8 @@ class StopAt(PretrainRun):
 
     stop_at = 3
 
-    def after_step(self) -> None:
-        if self.step == self.stop_at:
+    def after_unit(self) -> None:
+        if self.position == self.stop_at:
             self.request_stop()
 
 
@@ -104,19 +104,20 @@ def test_stop_checkpoint_and_resume_end_with_the_uninterrupted_weights(
     stopping.stop_at = stop_at
     assert stopping.run() == EXIT_INTERRUPTED
     state = load_checkpoint(tmp_path / "split" / "checkpoint.pt")
-    assert (state["trainer"]["step"], state["trainer"]["epoch"], state["trainer"]["batch_in_epoch"]) == (
+    loop = state["loop"]
+    assert (loop["position"], loop["epoch"], loop["batch_in_epoch"]) == (
         stop_at,
         epoch,
         batch,
     )
-    report = json.loads((tmp_path / "split" / "pretrain_report.json").read_text())
+    report = json.loads((tmp_path / "split" / "report.json").read_text())
     assert report["status"] == "interrupted"
 
     resumed = PretrainRun(split, resume=True, sentences=corpus)
     assert resumed.run() == EXIT_DONE
-    assert resumed.step == 6
-    assert saved_digest(tmp_path / "split") == saved_digest(tmp_path / "whole")
-    whole_losses = json.loads((tmp_path / "whole" / "pretrain_report.json").read_text())["losses"]
+    assert resumed.position == 6
+    assert saved_digest(tmp_path / "split" / "encoder") == saved_digest(tmp_path / "whole" / "encoder")
+    whole_losses = json.loads((tmp_path / "whole" / "report.json").read_text())["losses"]
     assert resumed.report_data["losses"] == whole_losses
 
 
@@ -125,7 +126,7 @@ def test_resume_refuses_a_changed_corpus_and_a_folder_without_checkpoint(tiny_mo
     assert StopAt(config, sentences=sentences(24)).run() == EXIT_INTERRUPTED
     with pytest.raises(PretrainFolderError, match="corpus differs"):
         PretrainRun(config, resume=True, sentences=sentences(24, seed=1)).run()
-    with pytest.raises(PretrainFolderError, match="cannot resume"):
+    with pytest.raises(RunFolderError, match="cannot resume"):
         PretrainRun(tiny_config(tiny_model_dir, tmp_path / "none"), resume=True).run()
 
 
@@ -136,7 +137,7 @@ class ScriptedDev(PretrainRun):
 
     def evaluate(self, pairs) -> float:
         self.seen = getattr(self, "seen", [])
-        self.seen.append((self.step, weights_digest(self.encoder.model)))
+        self.seen.append((self.position, weights_digest(self.encoder.model)))
         return self.scores[len(self.seen) - 1]
 
 
@@ -151,16 +152,16 @@ def test_keep_best_exports_the_best_dev_encoder(tiny_model_dir, tmp_path):
     assert [step for step, _ in run.seen] == [0, 2, 4, 6]
     report = run.report_data
     assert report["best"] == {"step": 2, "dev_spearman": 30.0}
-    assert report["exported"] == "best dev, step 2"
+    assert report["exported"] == "best on dev, after step 2"
     assert [entry["dev_spearman"] for entry in report["dev_history"]] == ScriptedDev.scores
-    assert saved_digest(tmp_path / "best") == run.seen[1][1] != run.seen[3][1]
-    assert not (tmp_path / "best" / "best-dev").exists()
+    assert saved_digest(tmp_path / "best" / "encoder") == run.seen[1][1] != run.seen[3][1]
+    assert not (tmp_path / "best" / "best").exists()
 
     last = tiny_config(tiny_model_dir, tmp_path / "last", epochs=2, eval_every=2, keep_best=False)
     run = ScriptedDev(last, sentences=sentences(24), dev_pairs=DEV)
     assert run.run() == EXIT_DONE
-    assert run.report_data["exported"] == "last"
-    assert saved_digest(tmp_path / "last") == run.seen[3][1]
+    assert run.report_data["exported"] == "final"
+    assert saved_digest(tmp_path / "last" / "encoder") == run.seen[3][1]
 
 
 def test_untouched_encoder_is_kept_when_training_only_hurts(tiny_model_dir, tmp_path):
@@ -170,15 +171,15 @@ def test_untouched_encoder_is_kept_when_training_only_hurts(tiny_model_dir, tmp_
     config = tiny_config(tiny_model_dir, tmp_path / "out", epochs=2, eval_every=2)
     run = Worse(config, sentences=sentences(24), dev_pairs=DEV)
     assert run.run() == EXIT_DONE
-    assert run.report_data["exported"] == "best dev, step 0"
-    assert saved_digest(tmp_path / "out") == saved_digest(tiny_model_dir)
+    assert run.report_data["exported"] == "best on dev, after step 0"
+    assert saved_digest(tmp_path / "out" / "encoder") == saved_digest(tiny_model_dir)
 
 
 class PoisonAfter(PretrainRun):
     """Turns every weight of the word embeddings into NaN after step 2 (after its checkpoint)."""
 
-    def after_step(self) -> None:
-        if self.step == 2:
+    def after_unit(self) -> None:
+        if self.position == 2:
             with torch.no_grad():
                 self.encoder.model.get_input_embeddings().weight.fill_(math.nan)
 
@@ -190,14 +191,14 @@ def test_nan_loss_stops_with_a_clear_message_and_keeps_the_last_good_checkpoint(
     config = tiny_config(tiny_model_dir, tmp_path / "run", loss=loss, epochs=3, checkpoint_every=1)
     assert PoisonAfter(config, sentences=sentences(24)).run() == EXIT_FAILED
     printed = capsys.readouterr().out
-    assert "pretraining stopped at step 3" in printed and "loss is nan" in printed
+    assert "training stopped at step 3" in printed and "loss is nan" in printed
     assert "last good checkpoint" in printed
-    report = json.loads((tmp_path / "run" / "pretrain_report.json").read_text())
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
     assert report["status"] == "failed" and "step 3" in report["error"]
     state = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
-    assert state["trainer"]["step"] == 2
+    assert state["loop"]["position"] == 2
     assert all(
-        torch.isfinite(tensor).all() for tensor in state["model"].values() if tensor.is_floating_point()
+        torch.isfinite(tensor).all() for tensor in state["training"]["model"].values() if tensor.is_floating_point()
     )
 
 
@@ -237,12 +238,12 @@ def test_cli_reports_a_malformed_corpus_with_file_and_line(tiny_model_dir, tmp_p
 
 def test_output_folder_must_be_new_or_empty(tiny_model_dir, tmp_path):
     (tmp_path / "busy").mkdir()
-    (tmp_path / "busy" / "config.json").write_text("{}")
-    with pytest.raises(PretrainFolderError, match="not an empty folder"):
+    (tmp_path / "busy" / "notes.txt").write_text("mine")
+    with pytest.raises(RunFolderError, match="already holds files; pass another --output"):
         PretrainRun(tiny_config(tiny_model_dir, tmp_path / "busy"), sentences=sentences(8)).run()
     done = tiny_config(tiny_model_dir, tmp_path / "done", epochs=1)
     assert PretrainRun(done, sentences=sentences(8)).run() == EXIT_DONE
-    with pytest.raises(PretrainFolderError, match="already holds a pretraining run"):
+    with pytest.raises(RunFolderError, match="already holds a run"):
         PretrainRun(done, sentences=sentences(8)).run()
 
 
@@ -274,7 +275,7 @@ def test_pretrain_subcommand_output_loads_as_the_calibration_encoder(
     common = ["--device", "cpu", "--no-show-progress"]
     status = train_rl.main(
         ["pretrain", "--corpus", str(corpus), "--encoder", str(tiny_model_dir), "--output", str(encoder)]
-        + ["--batch-size", "8", "--lr", "1e-3", "--eval-every", "0", "--no-test", *common]
+        + ["--batch-size", "8", "--lr", "1e-3", "--eval-every", "0", "--test", "none", *common]
     )
     assert status == 0
     assert "16 sentences, 1 blank lines skipped" in capsys.readouterr().out
@@ -290,7 +291,7 @@ def test_pretrain_subcommand_output_loads_as_the_calibration_encoder(
             str(calibrated),
         ]
         + ["--queries", "12", "--batch-size", "4", "--learning-starts", "4", "--eval-every", "0"]
-        + ["--dev-pairs", "0", "--no-test", "--no-tensorboard", *common]
+        + ["--dev", "none", "--test", "none", "--no-tensorboard", *common]
     )
     assert status == 0
     report = json.loads((calibrated / "report.json").read_text())
@@ -330,8 +331,8 @@ def test_input_views_frozen_and_live_agree_at_the_start_and_only_frozen_stays_fi
 class CtrlCAt(PretrainRun):
     """Sends itself a real SIGINT after step 2, as a person pressing Ctrl-C would."""
 
-    def after_step(self) -> None:
-        if self.step == 2:
+    def after_unit(self) -> None:
+        if self.position == 2:
             os.kill(os.getpid(), signal.SIGINT)
 
 
@@ -341,4 +342,4 @@ def test_ctrl_c_finishes_the_step_saves_a_checkpoint_and_exits_130(tiny_model_di
     assert CtrlCAt(config, sentences=sentences(24)).run() == EXIT_INTERRUPTED
     assert signal.getsignal(signal.SIGINT) is before  # the handler is put back
     assert "--resume --output" in capsys.readouterr().out
-    assert load_checkpoint(tmp_path / "run" / "checkpoint.pt")["trainer"]["step"] == 2
+    assert load_checkpoint(tmp_path / "run" / "checkpoint.pt")["loop"]["position"] == 2
