@@ -2,8 +2,11 @@
 
 - :mod:`~rcsim_env.labelling.store`: :class:`LabelStore` (pairs, judgements, the live
   oracle's queue, sessions; WAL, every answer fsynced before it is used);
-- :mod:`~rcsim_env.labelling.app` and :mod:`~rcsim_env.labelling.server`: the Flask page
-  and its threaded HTTP server (imported on demand: they need Flask);
+- :mod:`~rcsim_env.labelling.app`: the labelling page as a Flask app, assembled from
+  :mod:`~rcsim_env.labelling.security`, :mod:`~rcsim_env.labelling.pages` and
+  :mod:`~rcsim_env.labelling.api`; :mod:`~rcsim_env.labelling.server` serves it. Serving
+  the page needs Flask, the optional extra ``rcsim[label]`` (see
+  :mod:`~rcsim_env.labelling.needs_flask`); nothing else here needs it;
 - :mod:`~rcsim_env.labelling.export`: JSONL/CSV export that the replay oracle reads, and import;
 - :mod:`~rcsim_env.labelling.agreement`: Pearson, Spearman and Krippendorff's alpha;
 - :mod:`~rcsim_env.labelling.cli`: the ``rcsim-label`` command.

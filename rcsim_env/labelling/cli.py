@@ -5,7 +5,8 @@
     rcsim-label import --db labels.sqlite --input labels.jsonl
     rcsim-label agreement --db labels.sqlite
 
-Every subcommand has ``--help``.
+Every subcommand has ``--help``. Only ``serve`` needs Flask (``pip install "rcsim[label]"``);
+without it, ``serve`` exits with status 2 and says so.
 """
 
 from __future__ import annotations
@@ -96,10 +97,13 @@ def _existing_store(path: str):
 
 
 def run_serve(config: ServeConfig) -> int:
-    """Load ``--pairs`` into the store and serve the page until Ctrl-C; returns the exit status."""
+    """Load ``--pairs`` into the store and serve the page until Ctrl-C; returns the exit status.
+
+    Raises FlaskNotInstalledError (before touching any file) when Flask is not installed.
+    """
     from rcsim_env.data.loaders import load_pairs_file
-    from rcsim_env.labelling.app import check_bind
-    from rcsim_env.labelling.server import LabellingServer
+    from rcsim_env.labelling.security import check_bind
+    from rcsim_env.labelling.server import LabellingServer  # needs Flask
     from rcsim_env.labelling.store import LabelStore
 
     token = config.token if config.token is not None else (os.environ.get(TOKEN_VARIABLE) or None)

@@ -1,13 +1,17 @@
-"""Serve the labelling app with werkzeug's threaded HTTP server, in the foreground or a background thread."""
+"""Serve the labelling app with werkzeug's threaded HTTP server, in the foreground or a background thread.
+
+Needs Flask (``pip install "rcsim[label]"``): without it, importing this module raises
+:class:`~rcsim_env.labelling.needs_flask.FlaskNotInstalledError`.
+"""
 
 from __future__ import annotations
 
 import threading
 from urllib.parse import quote
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
-
-from rcsim_env.labelling.app import check_bind, create_app
+from rcsim_env.labelling.app import create_app
+from rcsim_env.labelling.flask_imports import BaseWSGIServer, WSGIRequestHandler, make_server
+from rcsim_env.labelling.security import check_bind
 from rcsim_env.labelling.store import DEFAULT_LEASE_SECONDS, LabelStore
 
 

@@ -34,6 +34,7 @@ from typing import TextIO
 import numpy as np
 
 from rcsim_env.errors import RCSimError
+from rcsim_env.labelling.guidelines import STS_GUIDELINES
 from rcsim_env.labelling.store import DEFAULT_LEASE_SECONDS, Judgement, LabelStore
 from rcsim_env.validation import validate_sentence
 
@@ -120,7 +121,8 @@ class WebHumanOracle:
 
         The page's address is ``oracle.server.login_url``. Raises what
         :class:`~rcsim_env.labelling.server.LabellingServer` raises (a public host
-        without a token, a port in use).
+        without a token, a port in use), and
+        :class:`~rcsim_env.labelling.needs_flask.FlaskNotInstalledError` without Flask.
         """
         from rcsim_env.labelling.server import LabellingServer
 
@@ -241,8 +243,6 @@ class TerminalHumanOracle:
         return line.strip().lower()
 
     def _guidelines(self) -> None:
-        from rcsim_env.labelling.app import STS_GUIDELINES
-
         for value, name, text in STS_GUIDELINES:
             self._say(f"  {value}  {name}: {text}")
 

@@ -1,0 +1,114 @@
+"""The security rules on their own, over generated hosts, tokens, origins and bodies (real requests)."""
+
+import json
+import string
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from werkzeug.test import EnvironBuilder
+
+from rcsim_env.labelling.app import create_app
+from rcsim_env.labelling.security import (
+    MIN_TOKEN_LENGTH,
+    SECURITY_HEADERS,
+    LabellingConfigError,
+    PageSecurity,
+    RequestRefused,
+    check_bind,
+    check_origin,
+    is_loopback,
+    json_body,
+)
+
+TOKEN = "correct-horse-battery-staple-42"
+LABEL = st.text(alphabet=string.ascii_lowercase + string.digits, min_size=1, max_size=12)
+TOP_LEVEL = st.text(alphabet=string.ascii_lowercase, min_size=2, max_size=6)
+HOST_NAMES = st.builds(
+    lambda parts, tld: ".".join([*parts, tld]), st.lists(LABEL, min_size=1, max_size=3), TOP_LEVEL
+)
+PUBLIC_HOSTS = HOST_NAMES | st.sampled_from(
+    ["0.0.0.0", "192.168.1.20", "10.0.0.1", "::", "fe80::1", "8.8.8.8", ""]
+)
+LOOPBACK_HOSTS = st.sampled_from(["localhost", "127.0.0.1", "::1", "[::1]", " LOCALHOST "]) | st.builds(
+    "127.{}.{}.{}".format, *[st.integers(0, 255)] * 3
+)
+SHORT_OR_UNPRINTABLE_TOKENS = st.text(max_size=MIN_TOKEN_LENGTH - 1) | st.builds(
+    lambda text, control: text + control,
+    st.text(string.ascii_letters, min_size=MIN_TOKEN_LENGTH),
+    st.sampled_from(["\n", "\t", "\x00", "\x7f"]),
+)
+GOOD_TOKENS = st.text(string.ascii_letters + string.digits + "-_.~", min_size=MIN_TOKEN_LENGTH, max_size=64)
+
+
+def real_request(method="POST", host="127.0.0.1:8765", headers=None, **kwargs):
+    """A real werkzeug request (what Flask hands the checks) built from an HTTP-level description."""
+    return EnvironBuilder(
+        method=method, base_url=f"http://{host}/", headers=headers or {}, **kwargs
+    ).get_request()
+
+
+@given(LOOPBACK_HOSTS)
+def test_loopback_hosts_bind_without_a_token(host):
+    assert is_loopback(host)
+    check_bind(host, None)
+
+
+@given(PUBLIC_HOSTS)
+def test_other_hosts_need_a_token(host):
+    assert not is_loopback(host)
+    with pytest.raises(LabellingConfigError, match="refusing to bind the labelling page"):
+        check_bind(host, None)
+    check_bind(host, TOKEN)
+
+
+@given(PUBLIC_HOSTS | LOOPBACK_HOSTS, SHORT_OR_UNPRINTABLE_TOKENS)
+def test_short_or_unprintable_tokens_are_refused_on_any_host(host, token):
+    with pytest.raises(LabellingConfigError, match=f"at least {MIN_TOKEN_LENGTH} printable characters"):
+        check_bind(host, token)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=50)
+@given(HOST_NAMES, GOOD_TOKENS)
+def test_host_header_names_are_refused_without_a_token_only(store, name, token):
+    open_page = PageSecurity(store)
+    with pytest.raises(RequestRefused) as refused:
+        open_page.check_host(f"{name}:8765")
+    assert refused.value.status == 403 and name in refused.value.message
+    PageSecurity(store, host="0.0.0.0", token=token).check_host(f"{name}:8765")  # the token guards it
+
+
+@given(HOST_NAMES, st.sampled_from(["http", "https"]), st.sampled_from(["Origin", "Referer"]))
+def test_posts_from_other_sites_are_refused(name, scheme, header):
+    request = real_request(headers={header: f"{scheme}://{name}.evil/page"})
+    with pytest.raises(RequestRefused, match="cross-site request refused") as refused:
+        check_origin(request)
+    assert refused.value.status == 403
+    check_origin(real_request(headers={header: "http://127.0.0.1:8765/"}))  # this page itself
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(), lambda inner: st.lists(inner)))
+def test_json_bodies_that_are_not_objects_are_refused(value):
+    request = real_request(data=json.dumps(value), content_type="application/json")
+    with pytest.raises(RequestRefused) as refused:
+        json_body(request)
+    assert refused.value.status == 400
+
+
+@given(st.dictionaries(st.text(max_size=10), st.integers() | st.text(max_size=10), max_size=5))
+def test_json_objects_pass_and_other_content_types_do_not(body):
+    assert json_body(real_request(data=json.dumps(body), content_type="application/json")) == body
+    with pytest.raises(RequestRefused) as refused:
+        json_body(real_request(data=json.dumps(body), content_type="text/plain"))
+    assert refused.value.status == 415
+
+
+def test_health_check_and_static_files_skip_the_checks_and_still_get_the_headers(task_store):
+    app = create_app(task_store, host="0.0.0.0", token=TOKEN)
+    client = app.test_client()
+    assert client.get("/api/progress").status_code == 401  # everything else needs the token
+    for path in ["/healthz", "/static/label.js", "/static/favicon.svg"]:
+        response = client.get(path, headers={"Host": "anything.example"})
+        assert response.status_code == 200, path
+        assert all(response.headers[name] == value for name, value in SECURITY_HEADERS.items())
+        assert "Set-Cookie" not in response.headers
