@@ -255,7 +255,7 @@ def run_models(config, name: str, data, vocabulary, vectors, matrices: int) -> t
 
 def run(config: DistillationBenchmarkConfig) -> dict:
     """Run every data set and n with and without the policy; print the table, write JSON and PNG."""
-    from agents.distillation.words import WordVocabulary, encoder_word_vectors
+    from rcsim_env.encoders.words import WordVocabulary, encoder_word_vectors
     from rcsim_env.encoders import SentenceEncoder
 
     if config.quick:

@@ -1,6 +1,6 @@
 """Sentence distillation (Chen et al. 2020): a keep/drop policy in front of a Siamese co-attention LSTM.
 
-- :mod:`~agents.distillation.words`: words, the vocabulary and word vectors;
+- :mod:`~rcsim_env.encoders.words`: words, the vocabulary and word vectors;
 - :mod:`~agents.distillation.data`: pairs as padded word-id tensors;
 - :mod:`~agents.distillation.siamese`: the critic and its pure pieces (co-attention,
   regularisers, Manhattan similarity, contrastive loss);
@@ -16,7 +16,7 @@ from agents.distillation.env_critic import SiameseEnvCritic, untrained_critic
 from agents.distillation.policy import KeepDropPolicy, SoftUpdatedPolicy
 from agents.distillation.siamese import SiameseLSTM
 from agents.distillation.trainer import DistillationTrainer, Prediction
-from agents.distillation.words import WordVocabulary, encoder_word_vectors, split_words
+from rcsim_env.encoders.words import WordVocabulary, encoder_word_vectors, split_words
 
 __all__ = [
     "DistillationConfig",

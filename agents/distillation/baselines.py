@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from agents.distillation.words import WordVocabulary, split_words
+from rcsim_env.encoders.words import WordVocabulary, split_words
 
 
 def _cosines(first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -42,7 +42,7 @@ def tfidf_cosines(pairs: Sequence[tuple[str, str]], corpus: Sequence[str]) -> np
 
     Term frequency = count of the word in the sentence; idf = log((1 + n) / (1 + df)) + 1
     with document frequencies df over ``corpus`` (the training sentences; n of them).
-    Words are those of :func:`~agents.distillation.words.split_words`. Returns float64.
+    Words are those of :func:`~rcsim_env.encoders.words.split_words`. Returns float64.
     """
     documents = len(corpus)
     frequency = Counter(word for sentence in corpus for word in set(split_words(sentence)))

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 import torch
 
-from agents.distillation.words import PAD_ID, WordVocabulary, split_words
+from rcsim_env.encoders.words import PAD_ID, WordVocabulary, split_words
 from rcsim_env.data.pairs import ScoredPair, coerce_pair
 
 
 @dataclass
 class PairTensors:
-    """N sentence pairs as word ids, right-padded with :data:`~agents.distillation.words.PAD_ID`.
+    """N sentence pairs as word ids, right-padded with :data:`~rcsim_env.encoders.words.PAD_ID`.
 
     Attributes:
         ids_a: (N, Ta) int64 word ids of the first sentences.

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from agents.distillation.siamese import SiameseLSTM
-from agents.distillation.words import (
+from rcsim_env.encoders.words import (
     PAD_ID,
     WordVocabulary,
     encoder_word_vectors,
@@ -50,7 +50,7 @@ class SiameseEnvCritic:
         return next(self.model.parameters()).device
 
     def split_words(self, sentence: str) -> list[str]:
-        """The words of ``sentence`` (:func:`~agents.distillation.words.split_words`)."""
+        """The words of ``sentence`` (:func:`~rcsim_env.encoders.words.split_words`)."""
         return split_words(sentence)
 
     @torch.no_grad()

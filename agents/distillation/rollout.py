@@ -13,7 +13,7 @@ import torch
 
 from agents.distillation.policy import KeepDropPolicy, action_log_probs
 from agents.distillation.siamese import SiameseLSTM, length_mask
-from agents.distillation.words import PAD_ID
+from rcsim_env.encoders.words import PAD_ID
 
 MODES = ("sample", "greedy", "forced")
 

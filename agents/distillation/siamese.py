@@ -24,7 +24,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from agents.distillation.words import PAD_ID
+from rcsim_env.encoders.words import PAD_ID
 
 REGULARISERS = ("frobenius", "scatter", "none")
 

@@ -27,7 +27,11 @@ DEFAULT_MAX_WORDS = 30
 
 @runtime_checkable
 class DistillationCritic(Protocol):
-    """What the environment needs from a critic (``agents.distillation.SiameseEnvCritic`` is one).
+    """What the environment needs from a critic.
+
+    The default, :class:`~rcsim_env.envs.distillation_critic.AveragedWordVectorCritic`, needs no
+    training; the agents' Siamese co-attention LSTM (``agents.distillation.SiameseEnvCritic``) is
+    the learned one.
 
     Attributes:
         hidden_size: H, the size of the first LSTM layer's hidden and cell states.
@@ -170,8 +174,8 @@ class SentenceDistillationEnv(gym.Env):
     Args:
         pairs: the pool (``ScoredPair``s, ``(a, b, score)`` tuples or dicts) with scores in
             ``[0, label_scale]``; default MRPC ``split``.
-        critic: a :class:`DistillationCritic`; default an untrained
-            ``agents.distillation.SiameseEnvCritic`` over the pool's words (seed 0).
+        critic: a :class:`DistillationCritic`; default an
+            :class:`~rcsim_env.envs.distillation_critic.AveragedWordVectorCritic` over the pool's words.
         encoder: for the default critic: a :class:`~rcsim_env.encoders.SentenceEncoder` or
             a model name/path whose input word embeddings give the word vectors (default:
             the bundled all-MiniLM-L6-v2).
@@ -222,9 +226,9 @@ class SentenceDistillationEnv(gym.Env):
         self.pairs = self._build_pool(pairs, data_dir, split)
         self._index_of = {pair.pair_id: i for i, pair in enumerate(self.pairs)}
         if critic is None:
-            from agents.distillation.env_critic import untrained_critic
+            from rcsim_env.envs.distillation_critic import AveragedWordVectorCritic
 
-            critic = untrained_critic(self.pairs, encoder)
+            critic = AveragedWordVectorCritic.from_pairs(self.pairs, encoder)
         if not isinstance(critic, DistillationCritic):
             raise TypeError(f"critic must implement DistillationCritic, got {type(critic).__name__}")
         self.critic = critic

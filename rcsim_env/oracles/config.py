@@ -72,7 +72,9 @@ class OracleConfig:
         if not self.label_terminal:
             import os
 
-            from rcsim_env.labelling.app import check_bind
+            from rcsim_env.labelling.needs_flask import require_flask
+            from rcsim_env.labelling.security import check_bind
 
             # the token comes from the environment only, so that it never lands in config.json
             check_bind(self.label_host, os.environ.get("RCSIM_LABEL_TOKEN") or None)
+            require_flask()  # the page needs the rcsim[label] extra: say so before loading any model

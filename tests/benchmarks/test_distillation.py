@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from agents.distillation.words import WordVocabulary
+from rcsim_env.encoders.words import WordVocabulary
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from agents.distillation.baselines import mean_vector_cosines, tfidf_cosines
-from agents.distillation.words import WordVocabulary
+from rcsim_env.encoders.words import WordVocabulary
 
 
 def test_tfidf_cosines_on_hand_computed_cases():

@@ -7,7 +7,7 @@ import torch
 from agents.distillation.config import DistillationConfig
 from agents.distillation.data import encode_pairs
 from agents.distillation.trainer import DistillationTrainer, check_finite
-from agents.distillation.words import WordVocabulary, random_word_vectors
+from rcsim_env.encoders.words import WordVocabulary, random_word_vectors
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from agents.distillation.data import encode_pairs, minibatches
-from agents.distillation.words import (
+from rcsim_env.encoders.words import (
     PAD_ID,
     UNK_ID,
     WordVocabulary,

@@ -1,4 +1,4 @@
-"""Words and their vectors: the unit the distillation policy keeps or drops.
+"""Words and their vectors: the unit a sentence-distillation policy keeps or drops.
 
 A *word* is what :func:`split_words` returns: the lower-cased sentence cut at whitespace
 and at punctuation (a number such as ``1.8`` and a word such as ``don't`` stay whole;
