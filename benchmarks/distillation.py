@@ -46,7 +46,6 @@ from rcsim_env.jsonio import write_json
 
 DATASETS = ("mrpc", "stsb")
 LABEL_SCALE = {"mrpc": 1.0, "stsb": 5.0}
-PAPER_THRESHOLD = 0.5
 REFERENCES = {
     "mrpc_accuracy_averaged_word_embeddings": 70.7,
     "mrpc_accuracy_tfidf": 69.6,
@@ -146,22 +145,9 @@ def training_config(config: DistillationBenchmarkConfig, matrices: int):
 
 def score_predictions(name: str, similarity: np.ndarray, train_similarity: np.ndarray, test, train) -> dict:
     """MRPC: accuracy and F1 at 0.5 and at the train-tuned threshold; STS-B: Spearman x100."""
-    from rcsim_env.evaluation.metrics import best_threshold, binary_metrics, correlations
+    from agents.distillation.evaluation import score_similarities
 
-    gold = np.array([pair.score for pair in test], dtype=np.float64)
-    if name == "stsb":
-        return {"spearman": correlations(similarity, gold)["spearman"]}
-    train_gold = np.array([pair.score for pair in train], dtype=np.float64)
-    threshold = best_threshold(train_similarity, train_gold)
-    at_paper = binary_metrics(similarity, gold, PAPER_THRESHOLD)
-    tuned = binary_metrics(similarity, gold, threshold)
-    return {
-        "accuracy": at_paper["accuracy"],
-        "f1": at_paper["f1"],
-        "tuned_threshold": threshold,
-        "accuracy_tuned": tuned["accuracy"],
-        "f1_tuned": tuned["f1"],
-    }
+    return score_similarities(similarity, test, train_similarity, train)
 
 
 def reference_rows(splits, vocabulary, vectors) -> list[dict]:
@@ -255,8 +241,8 @@ def run_models(config, name: str, data, vocabulary, vectors, matrices: int) -> t
 
 def run(config: DistillationBenchmarkConfig) -> dict:
     """Run every data set and n with and without the policy; print the table, write JSON and PNG."""
-    from rcsim_env.encoders.words import WordVocabulary, encoder_word_vectors
     from rcsim_env.encoders import SentenceEncoder
+    from rcsim_env.encoders.words import WordVocabulary, encoder_word_vectors
 
     if config.quick:
         config = dataclasses.replace(config, **QUICK)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from agents.calibration.config import CalibrationConfig
-from agents.runs.evaluation import first, load_named_or_file, optional_pairs
+from agents.runs.evaluation import first, hold_out, load_named_or_file, optional_pairs
 from rcsim_env.data.pairs import ScoredPair
 from rcsim_env.envs.similarity import SentenceSimilarityEnv
 from rcsim_env.oracles.registry import BuiltOracle, build_oracle
@@ -31,23 +28,6 @@ class CalibrationSources:
     dev: list[ScoredPair] | None
     test: list[ScoredPair] | None
     notes: dict[str, str] = field(default_factory=dict)
-
-
-def hold_out(pool: list[ScoredPair], share: float, seed: int) -> tuple[list[ScoredPair], list[ScoredPair]]:
-    """Split ``pool`` into (pairs to query, dev pairs): ``share`` of the scored pairs, drawn with ``seed``.
-
-    Pairs without a finite score stay in the pool. Raises ValueError when fewer than 3 scored
-    pairs would be held out (no Spearman correlation can be trusted on fewer).
-    """
-    scored = [i for i, pair in enumerate(pool) if pair.score is not None and math.isfinite(pair.score)]
-    count = round(share * len(scored))
-    if count < 3:
-        raise ValueError(
-            f"--dev-split {share} holds out {count} of the pool's {len(scored)} scored pairs; "
-            "dev needs at least 3: raise --dev-split or give --dev FILE"
-        )
-    chosen = set(np.random.default_rng(seed).permutation(scored)[:count].tolist())
-    return [p for i, p in enumerate(pool) if i not in chosen], [p for i, p in enumerate(pool) if i in chosen]
 
 
 def _check_replay_coverage(pool: list[ScoredPair], oracle: BuiltOracle, labels: str) -> None:

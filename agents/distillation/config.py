@@ -69,9 +69,11 @@ class DistillationConfig:
         default=1, metadata={"help": "critic epochs per round (distilled input)"}
     )
     max_grad_norm: float = field(default=5.0, metadata={"help": "gradient-norm clip; 0 turns it off"})
-    seed: int = field(default=0, metadata={"help": "seed of initialisation, shuffling and sampling"})
-    device: str = field(default="cpu", metadata={"help": "cpu, cuda or auto"})
-    show_progress: bool = field(default=True, metadata={"help": "show progress bars"})
+    seed: int = field(
+        default=0, metadata={"cli": False, "help": "seed of initialisation, shuffling and sampling"}
+    )
+    device: str = field(default="cpu", metadata={"cli": False, "help": "cpu, cuda or auto"})
+    show_progress: bool = field(default=True, metadata={"cli": False, "help": "show progress bars"})
 
     def __post_init__(self) -> None:
         self.validate()

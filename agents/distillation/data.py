@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import torch
 
-from rcsim_env.encoders.words import PAD_ID, WordVocabulary, split_words
 from rcsim_env.data.pairs import ScoredPair, coerce_pair
+from rcsim_env.encoders.words import PAD_ID, WordVocabulary, split_words
 
 
 @dataclass

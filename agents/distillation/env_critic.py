@@ -8,13 +8,13 @@ import numpy as np
 import torch
 
 from agents.distillation.siamese import SiameseLSTM
+from rcsim_env.data.pairs import ScoredPair
 from rcsim_env.encoders.words import (
     PAD_ID,
     WordVocabulary,
     encoder_word_vectors,
     split_words,
 )
-from rcsim_env.data.pairs import ScoredPair
 
 
 class SiameseEnvCritic:

@@ -27,8 +27,8 @@ from agents.distillation.policy import (
 )
 from agents.distillation.rollout import compact, distil
 from agents.distillation.siamese import SiameseLSTM, contrastive_loss
-from rcsim_env.encoders.words import PAD_ID
 from rcsim_env.encoders.sentence_encoder import pick_device
+from rcsim_env.encoders.words import PAD_ID
 from rcsim_env.envs.distillation import episode_reward
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from rcsim_env.data.pairs import ScoredPair
 from rcsim_env.errors import DataNotFoundError
 
@@ -37,3 +41,20 @@ def first(pairs: list[ScoredPair] | None, count: int | None) -> list[ScoredPair]
     if pairs is None or count is None:
         return pairs
     return pairs[: int(count)] or None
+
+
+def hold_out(pool: list[ScoredPair], share: float, seed: int) -> tuple[list[ScoredPair], list[ScoredPair]]:
+    """Split ``pool`` into (pairs to query, dev pairs): ``share`` of the scored pairs, drawn with ``seed``.
+
+    Pairs without a finite score stay in the pool. Raises ValueError when fewer than 3 scored
+    pairs would be held out (no Spearman correlation can be trusted on fewer).
+    """
+    scored = [i for i, pair in enumerate(pool) if pair.score is not None and math.isfinite(pair.score)]
+    count = round(share * len(scored))
+    if count < 3:
+        raise ValueError(
+            f"--dev-split {share} holds out {count} of the pool's {len(scored)} scored pairs; "
+            "dev needs at least 3: raise --dev-split or give --dev FILE"
+        )
+    chosen = set(np.random.default_rng(seed).permutation(scored)[:count].tolist())
+    return [p for i, p in enumerate(pool) if i not in chosen], [p for i, p in enumerate(pool) if i in chosen]

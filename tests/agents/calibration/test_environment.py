@@ -1,6 +1,7 @@
 import pytest
 
-from agents.calibration.environment import build_environment, hold_out, load_sources
+from agents.calibration.environment import build_environment, load_sources
+from agents.runs.evaluation import hold_out
 from rcsim_env.data.pairs import ScoredPair
 from rcsim_env.errors import DataFormatError, DataNotFoundError
 from rcsim_env.oracles.replay import ReplayOracle

@@ -198,7 +198,9 @@ def test_nan_loss_stops_with_a_clear_message_and_keeps_the_last_good_checkpoint(
     state = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
     assert state["loop"]["position"] == 2
     assert all(
-        torch.isfinite(tensor).all() for tensor in state["training"]["model"].values() if tensor.is_floating_point()
+        torch.isfinite(tensor).all()
+        for tensor in state["training"]["model"].values()
+        if tensor.is_floating_point()
     )
 
 
