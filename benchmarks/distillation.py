@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from agents.distillation.config import DistillationConfig
 from rcsim_env.config import run_config_command
 from rcsim_env.jsonio import write_json
 
@@ -52,50 +53,31 @@ REFERENCES = {
     "paper_accuracy_without_distillation_own_data": 91.0,
     "paper_accuracy_with_distillation_own_data": 95.7,
 }
-QUICK = {
-    "train_pairs": 200,
-    "test_pairs": 200,
-    "matrices": (1, 3),
-    "hidden_size": 16,
-    "policy_hidden": 16,
-    "critic_epochs": 1,
-    "rounds": 1,
-}
+QUICK = {"train_pairs": 200, "test_pairs": 200, "matrix_counts": (1, 3)}
+QUICK_TRAINING = {"hidden_size": 16, "policy_hidden": 16, "critic_epochs": 1, "rounds": 1}
+
+
+def benchmark_training() -> DistillationConfig:
+    """The training every model gets: the command's defaults with ``drop_bonus`` 0.3 (with the
+    critic's reward alone the policy keeps every word)."""
+    return DistillationConfig(drop_bonus=0.3)
 
 
 @dataclass
 class DistillationBenchmarkConfig:
-    """Settings of the distillation benchmark (the training ones are passed to ``DistillationConfig``)."""
+    """Settings of the distillation benchmark; ``training`` is what every model trains with (its
+    ``--matrices`` is set per model from ``--matrix-counts``)."""
 
     datasets: tuple[str, ...] = field(default=DATASETS, metadata={"help": "data sets: mrpc,stsb"})
-    matrices: tuple[int, ...] = field(default=(1, 3, 10), metadata={"help": "co-attention matrix counts n"})
+    matrix_counts: tuple[int, ...] = field(
+        default=(1, 3, 10), metadata={"help": "co-attention matrix counts n, one model each"}
+    )
     train_pairs: int | None = field(
         default=None, metadata={"help": "train on a seeded sample of N pairs per data set; none = all"}
     )
     test_pairs: int | None = field(
         default=None, metadata={"help": "evaluate on a seeded sample of N test pairs; none = all"}
     )
-    hidden_size: int = field(default=64, metadata={"help": "LSTM size"})
-    policy_hidden: int = field(default=64, metadata={"help": "policy hidden width"})
-    critic_epochs: int = field(
-        default=8, metadata={"help": "critic epochs on full sentences before branching"}
-    )
-    rounds: int = field(default=2, metadata={"help": "policy/critic alternations (with policy)"})
-    policy_epochs_per_round: int = field(default=1, metadata={"help": "policy epochs per round"})
-    critic_epochs_per_round: int = field(default=1, metadata={"help": "critic epochs per round"})
-    policy_pretrain_epochs: int = field(default=1, metadata={"help": "policy pretraining epochs"})
-    pretrain_keep_first: int = field(default=5, metadata={"help": "pretraining: keep the first N words"})
-    pretrain_drop_probability: float = field(
-        default=0.4, metadata={"help": "pretraining: chance of dropping each later word"}
-    )
-    drop_bonus: float = field(default=0.3, metadata={"help": "reward per share of words dropped"})
-    beta: float = field(default=0.5, metadata={"help": "soft-update rate of the target policy"})
-    policy_lr: float = field(default=1e-2, metadata={"help": "policy learning rate"})
-    critic_lr: float = field(default=2e-3, metadata={"help": "critic learning rate"})
-    margin: float = field(default=1.0, metadata={"help": "contrastive margin on the L1 distance"})
-    regulariser: str = field(default="frobenius", metadata={"help": "frobenius, scatter or none"})
-    regularisation: float = field(default=0.1, metadata={"help": "regulariser weight"})
-    samples_per_pair: int = field(default=4, metadata={"help": "distillations sampled per pair"})
     examples: int = field(
         default=10, metadata={"help": "MRPC test sentences shown before/after distillation"}
     )
@@ -114,6 +96,7 @@ class DistillationBenchmarkConfig:
     device: str = field(default="cpu", metadata={"help": "cpu, cuda or auto"})
     show_progress: bool = field(default=True, metadata={"help": "show progress bars"})
     output: str = field(default="results/distillation.json", metadata={"help": "JSON output (PNG beside it)"})
+    training: DistillationConfig = field(default_factory=benchmark_training)
 
 
 def load_splits(config: DistillationBenchmarkConfig) -> dict[str, dict[str, list]]:
@@ -134,13 +117,16 @@ def load_splits(config: DistillationBenchmarkConfig) -> dict[str, dict[str, list
     return splits
 
 
-def training_config(config: DistillationBenchmarkConfig, matrices: int):
-    """The ``DistillationConfig`` of one model: the benchmark's training settings and ``matrices``."""
-    from agents.distillation.config import DistillationConfig
-
-    shared = {f.name for f in dataclasses.fields(DistillationConfig)} & set(asdict(config))
-    values = {name: getattr(config, name) for name in shared}
-    return DistillationConfig(**{**values, "matrices": matrices})
+def training_config(config: DistillationBenchmarkConfig, matrices: int) -> DistillationConfig:
+    """The ``DistillationConfig`` of one model: the benchmark's training settings, seed and device,
+    and ``matrices``."""
+    return dataclasses.replace(
+        config.training,
+        matrices=matrices,
+        seed=config.seed,
+        device=config.device,
+        show_progress=config.show_progress,
+    )
 
 
 def score_predictions(name: str, similarity: np.ndarray, train_similarity: np.ndarray, test, train) -> dict:
@@ -214,25 +200,26 @@ def run_models(config, name: str, data, vocabulary, vectors, matrices: int) -> t
     test = encode_pairs(data["test"], vocabulary, scale, max_words)
     started = time.perf_counter()
     trainer = DistillationTrainer(training_config(config, matrices), train, vectors)
-    trainer.train_critic(config.critic_epochs, distilled=False)
+    training = config.training
+    trainer.train_critic(training.critic_epochs, distilled=False)
     shared_seconds = time.perf_counter() - started
 
     rows = []
     baseline = copy.deepcopy(trainer)
     started = time.perf_counter()
-    baseline.train_critic(config.rounds * config.critic_epochs_per_round, distilled=False)
+    baseline.train_critic(training.rounds * training.critic_epochs_per_round, distilled=False)
     seconds = shared_seconds + time.perf_counter() - started
     rows.append(branch_row(name, matrices, baseline, False, (train, test, data), seconds)[0])
 
     started = time.perf_counter()
-    trainer.pretrain_policy(config.policy_pretrain_epochs)
-    for _ in range(config.rounds):
-        trainer.train_policy(config.policy_epochs_per_round)
-        trainer.train_critic(config.critic_epochs_per_round, distilled=True)
+    trainer.pretrain_policy(training.policy_pretrain_epochs)
+    for _ in range(training.rounds):
+        trainer.train_policy(training.policy_epochs_per_round)
+        trainer.train_critic(training.critic_epochs_per_round, distilled=True)
     seconds = shared_seconds + time.perf_counter() - started
     row, distilled = branch_row(name, matrices, trainer, True, (train, test, data), seconds)
     rows.append(row)
-    shown = config.matrices[len(config.matrices) // 2]  # the middle n (3 by default)
+    shown = config.matrix_counts[len(config.matrix_counts) // 2]  # the middle n (3 by default)
     examples = (
         distillation_examples(distilled, test, config.examples) if (name, matrices) == ("mrpc", shown) else []
     )
@@ -245,11 +232,13 @@ def run(config: DistillationBenchmarkConfig) -> dict:
     from rcsim_env.encoders.words import WordVocabulary, encoder_word_vectors
 
     if config.quick:
-        config = dataclasses.replace(config, **QUICK)
+        config = dataclasses.replace(
+            config, **QUICK, training=dataclasses.replace(config.training, **QUICK_TRAINING)
+        )
     unknown = sorted(set(config.datasets) - set(DATASETS))
     if unknown:
         raise ValueError(f"unknown datasets {unknown}; choose from {DATASETS}")
-    for matrices in config.matrices:
+    for matrices in config.matrix_counts:
         training_config(config, matrices)  # refuse bad settings before any data is loaded
     if config.threads:
         torch.set_num_threads(int(config.threads))
@@ -269,7 +258,7 @@ def run(config: DistillationBenchmarkConfig) -> dict:
     rows = reference_rows(splits, vocabulary, vectors)
     examples = []
     for name, data in splits.items():
-        for matrices in config.matrices:
+        for matrices in config.matrix_counts:
             print(f"--- {name}, n = {matrices}", flush=True)
             model_rows, model_examples = run_models(config, name, data, vocabulary, vectors, matrices)
             rows += model_rows

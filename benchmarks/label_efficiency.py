@@ -32,17 +32,31 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from agents.calibration.config import CalibrationConfig
+from agents.runs.config import RunConfig
 from rcsim_env.config import run_config_command
 from rcsim_env.evaluation.sts import spearman_of
 from rcsim_env.jsonio import write_json
+from rcsim_env.oracles.config import OracleConfig
 
 METHODS = ("supervised", "rc-ddpg", "paper-rlhf", "sb3-td3")
 TARGET_SPEARMAN, TARGET_TIME_RATIO = 84.0, 2.0
 
 
+def benchmark_calibration() -> CalibrationConfig:
+    """The calibration every RC-DDPG and paper-rlhf row runs: the command's defaults with the
+    rounded annotator (gold to six points), no dev or test inside the run (the benchmark scores
+    STS-B test itself), no checkpoints, and run folders in a temporary folder."""
+    return CalibrationConfig(
+        oracle=OracleConfig(noise="rounded"),
+        run=RunConfig(output="", eval_every=0, checkpoint_every=0, tensorboard=False),
+    )
+
+
 @dataclass
 class LabelEfficiencyConfig:
-    """Settings of the label-efficiency benchmark."""
+    """Settings of the label-efficiency benchmark; ``calibration`` is what every calibration row runs
+    (its ``--queries`` is set by ``--budgets``, its ``--seed`` is the first draw's)."""
 
     budgets: tuple[int, ...] = field(
         default=(250, 500, 1000), metadata={"help": "label budgets, e.g. 250,500,1000"}
@@ -50,26 +64,6 @@ class LabelEfficiencyConfig:
     methods: tuple[str, ...] = field(
         default=METHODS, metadata={"help": "methods to run: " + ",".join(METHODS)}
     )
-    noise: str = field(
-        default="rounded",
-        metadata={"help": "simulated annotator for every method: rounded, mild, exact or paper"},
-    )
-    encoder: str | None = field(
-        default=None, metadata={"help": "encoder folder or hub id; none = bundled MiniLM"}
-    )
-    data_dir: str | None = field(default=None, metadata={"help": "data directory holding sts/STSBenchmark"})
-    td_loss: str = field(default="root", metadata={"help": "RC-DDPG critic loss: root, distance or mse"})
-    exploration: float = field(default=2.0, metadata={"help": "RC-DDPG exploration std on the 0-1 scale"})
-    update_every: int = field(default=4, metadata={"help": "RC-DDPG: queries between learning phases"})
-    gradient_steps: int = field(default=1, metadata={"help": "RC-DDPG: TD updates per learning phase"})
-    batch_size: int = field(default=16, metadata={"help": "RC-DDPG: transitions per TD update"})
-    learning_starts: int = field(default=64, metadata={"help": "RC-DDPG: queries before the first update"})
-    lr_decay: str = field(default="constant", metadata={"help": "RC-DDPG: learning rates constant or linear"})
-    replay_newest: int = field(
-        default=0, metadata={"help": "RC-DDPG: newest queries in every TD batch (0 = uniform replay)"}
-    )
-    encoder_lr: float = field(default=2e-5, metadata={"help": "RC-DDPG: encoder learning rate"})
-    seed: int = field(default=0, metadata={"help": "seed of the (first) label draw and of every method"})
     draws: int = field(
         default=3,
         metadata={
@@ -78,11 +72,25 @@ class LabelEfficiencyConfig:
         },
     )
     threads: int | None = field(default=None, metadata={"help": "torch threads; none = torch's default"})
-    device: str = field(default="auto", metadata={"help": "auto, cpu or cuda"})
-    show_progress: bool = field(default=True, metadata={"help": "show progress bars"})
-    output: str = field(
-        default="results/label_efficiency.json", metadata={"help": "JSON output (PNG beside it)"}
+    results: str = field(
+        default="results/label_efficiency.json", metadata={"help": "JSON results (PNG beside it)"}
     )
+    calibration: CalibrationConfig = field(default_factory=benchmark_calibration)
+
+    @property
+    def seed(self) -> int:
+        """The first draw's seed."""
+        return self.calibration.run.seed
+
+    @property
+    def noise(self) -> str:
+        """The simulated annotator every method's labels come from."""
+        return self.calibration.oracle.noise
+
+    def with_seed(self, seed: int) -> LabelEfficiencyConfig:
+        """This config with ``seed`` for the labels and every method."""
+        calibration = replace(self.calibration, run=replace(self.calibration.run, seed=seed))
+        return replace(self, calibration=calibration)
 
 
 def draw_labelled_pairs(config: LabelEfficiencyConfig):
@@ -92,10 +100,10 @@ def draw_labelled_pairs(config: LabelEfficiencyConfig):
     simulated annotator's score (0-5) of ``pairs[i]`` (None when it skipped).
     """
     from rcsim_env.data.loaders import load_stsb
-    from rcsim_env.envs.similarity import NOISE_PRESETS
     from rcsim_env.oracles.dataset import DatasetOracle
+    from rcsim_env.oracles.noise import NOISE_PRESETS
 
-    train = load_stsb("train", data_dir=config.data_dir)
+    train = load_stsb("train", data_dir=config.calibration.data.data_dir)
     largest = max(config.budgets)
     if largest > len(train):
         raise ValueError(f"budget {largest} exceeds the {len(train)} STS-B train pairs")
@@ -110,7 +118,7 @@ def _load_encoder(config: LabelEfficiencyConfig):
     from rcsim_env.encoders import SentenceEncoder
 
     torch.manual_seed(config.seed)
-    return SentenceEncoder.from_pretrained(config.encoder, device=config.device)
+    return SentenceEncoder.from_pretrained(config.calibration.encoder, device=config.calibration.run.device)
 
 
 def run_supervised(config, pairs, labels, test_pairs) -> dict:
@@ -125,7 +133,9 @@ def run_supervised(config, pairs, labels, test_pairs) -> dict:
     ]
     encoder = _load_encoder(config)
     stats = finetune_supervised(
-        encoder, labelled, SupervisedConfig(seed=config.seed, show_progress=config.show_progress)
+        encoder,
+        labelled,
+        SupervisedConfig(seed=config.seed, show_progress=config.calibration.run.show_progress),
     )
     return {
         "test_spearman": spearman_of(encoder, test_pairs),
@@ -136,29 +146,14 @@ def run_supervised(config, pairs, labels, test_pairs) -> dict:
 
 def run_calibration(config, agent: str, pairs, test_pairs) -> dict:
     """RC-DDPG or the paper's update against a dataset oracle over ``pairs`` (one query each)."""
-    from agents.calibration.config import CalibrationConfig
     from agents.calibration.trainer import run_training_only
 
     with tempfile.TemporaryDirectory(prefix=f"rcsim-{agent}-") as folder:
-        calibration = CalibrationConfig(
+        calibration = replace(
+            config.calibration,
             agent=agent,
-            encoder=config.encoder,
-            data_dir=config.data_dir,
-            noise=config.noise,
             queries=len(pairs),
-            td_loss=config.td_loss,
-            exploration=config.exploration,
-            update_every=config.update_every,
-            gradient_steps=config.gradient_steps,
-            batch_size=config.batch_size,
-            learning_starts=config.learning_starts,
-            replay_newest=config.replay_newest,
-            lr_decay=config.lr_decay,
-            encoder_lr=config.encoder_lr,
-            seed=config.seed,
-            device=config.device,
-            show_progress=config.show_progress,
-            output=str(Path(folder) / "run"),
+            run=replace(config.calibration.run, output=str(Path(folder) / "run")),
         )
         status, run = run_training_only(calibration, pool=list(pairs))
         if status != 0:
@@ -241,6 +236,7 @@ def run(config: LabelEfficiencyConfig) -> dict:
     from agents.calibration.plots import plot_scores_against_labels
     from rcsim_env.data.loaders import load_stsb
 
+    config.calibration.oracle.validate()
     unknown = sorted(set(config.methods) - set(METHODS))
     if unknown:
         raise ValueError(f"unknown methods {unknown}; choose from {METHODS}")
@@ -249,12 +245,12 @@ def run(config: LabelEfficiencyConfig) -> dict:
     if config.threads:
         torch.set_num_threads(int(config.threads))
     started = time.perf_counter()
-    test_pairs = load_stsb("test", data_dir=config.data_dir)
+    test_pairs = load_stsb("test", data_dir=config.calibration.data.data_dir)
     untouched = spearman_of(_load_encoder(config), test_pairs)
     print(f"untouched encoder: STS-B test Spearman {untouched:.2f}")
     rows = [{"method": "untouched", "labels": 0, "seed": None, "test_spearman": untouched, "seconds": 0.0}]
     for draw in range(int(config.draws)):
-        rows += run_draw(replace(config, seed=config.seed + draw), test_pairs)
+        rows += run_draw(config.with_seed(config.seed + draw), test_pairs)
     means = mean_over_draws(rows)
     results = {
         "benchmark": "label_efficiency",
@@ -270,7 +266,7 @@ def run(config: LabelEfficiencyConfig) -> dict:
         "wall_seconds": time.perf_counter() - started,
     }
     print_table(rows, means, results["acceptance"])
-    output = write_json(config.output, results)
+    output = write_json(config.results, results)
     series: dict[str, list[tuple[int, float]]] = {}
     for row in means[1:]:
         name = "sb3-td3 (actor's judgements)" if row["method"] == "sb3-td3" else row["method"]

@@ -1,6 +1,6 @@
 """Stage-1 ablation: STS-B test Spearman after label-free pretraining with ForceBasedInfoNCE or SimCSE.
 
-One seeded run over the Wikipedia corpus (``../shared/data/corpus``, about 12,000 sentences),
+One seeded run over the SimCSE Wikipedia corpus excerpt (about 12,000 sentences),
 one epoch each, from the same starting encoder (default: the bundled all-MiniLM-L6-v2):
 
 - ``untouched``: the starting encoder as it is;
@@ -13,15 +13,14 @@ one epoch each, from the same starting encoder (default: the bundled all-MiniLM-
 - ``simcse``: unsupervised SimCSE (two dropout views, temperature 0.05) at 3e-5, its paper's
   setting for BERT-base with batch 64.
 
-Each row reports STS-B test Spearman of the encoder after the epoch, training sentences per
-second and seconds (training steps only: no loading or evaluation). ``--eval-every N`` adds
-the test score of the best STS-B dev encoder (the start included). ``--calibrate-queries 500``
-then calibrates every row's encoder with RC-DDPG from 500 simulated oracle queries and
-reports test Spearman after it. A micro-measurement times one ForceBasedInfoNCE optimizer
-step against one SimCSE step on the same batch (median of ``--step-repeats``, interleaved);
-the goal is a ratio of at most 1.2. Differences under 0.5 Spearman points are printed as "no
-clear difference": one seeded run cannot separate them. Writes ``results/pretrain_ablation.json``
-and prints a table.
+Each row reports STS-B test Spearman of the encoder after the epoch, training sentences per second
+and seconds (training steps only: no loading or evaluation). ``--eval-every N --keep-best`` adds the
+test score of the best STS-B dev encoder (the start included). ``--calibrate-queries 500`` then
+calibrates every row's encoder with RC-DDPG from 500 simulated oracle queries and reports test
+Spearman after it. A micro-measurement times one ForceBasedInfoNCE optimizer step against one SimCSE
+step on the same batch (median of ``--step-repeats``, interleaved); the goal is a ratio of at most
+1.2. Differences under 0.5 Spearman points are printed as "no clear difference": one seeded run
+cannot separate them. Writes ``results/pretrain_ablation.json`` and prints a table.
 
     python benchmarks/pretrain_ablation.py --help
 """
@@ -34,12 +33,14 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from agents.pretraining.config import PretrainConfig
+from agents.runs.config import RunConfig
 from rcsim_env.config import run_config_command
 from rcsim_env.evaluation.sts import spearman_of
 from rcsim_env.jsonio import write_json
@@ -50,35 +51,23 @@ NOISE_BAND = 0.5
 """Spearman differences smaller than this are reported as no clear difference (one seed cannot tell)."""
 
 
+def ablation_pretraining() -> PretrainConfig:
+    """The pretraining every row runs (loss and learning rate set per row): the command's defaults,
+    no dev evaluation unless ``--eval-every`` asks (then add ``--keep-best`` for the best-dev
+    encoder's row), no checkpoints, run folders in a temporary folder."""
+    return PretrainConfig(
+        run=RunConfig(output="", eval_every=0, checkpoint_every=0, keep_best=False, tensorboard=False)
+    )
+
+
 @dataclass
 class PretrainAblationConfig:
-    """Settings of the stage-1 ablation."""
+    """Settings of the stage-1 ablation; ``pretrain`` is what every pretraining row runs."""
 
-    encoder: str | None = field(
-        default=None, metadata={"help": "starting encoder folder or hub id; none = bundled MiniLM"}
-    )
-    corpus: str | None = field(
-        default=None, metadata={"help": "corpus file; none = the Wikipedia corpus in the data directories"}
-    )
-    data_dir: str | None = field(default=None, metadata={"help": "data directory (sts/, corpus/)"})
-    sentences: int | None = field(
-        default=None, metadata={"help": "train on the first N corpus sentences; none = all"}
-    )
     rows: tuple[str, ...] = field(default=ROWS, metadata={"help": "rows to run: " + ",".join(ROWS)})
-    batch_size: int = field(default=64, metadata={"help": "sentences per step (the paper: 64)"})
-    max_length: int = field(default=128, metadata={"help": "maximum tokens per training sentence"})
-    epochs: int = field(default=1, metadata={"help": "passes over the corpus (the paper: 1)"})
     paper_lr: float = field(default=1e-7, metadata={"help": "force-paper-lr's learning rate"})
     force_lr: float = field(default=1e-5, metadata={"help": "force-tuned-lr's learning rate"})
     simcse_lr: float = field(default=3e-5, metadata={"help": "simcse's learning rate"})
-    threshold: float = field(default=0.95, metadata={"help": "force: similarity threshold T"})
-    input_view: str = field(
-        default="frozen", metadata={"help": "force: input view, frozen or live (see rcsim-pretrain --help)"}
-    )
-    eval_every: int = field(
-        default=0,
-        metadata={"help": "steps between STS-B dev evaluations; > 0 adds the best-dev encoder's test score"},
-    )
     calibrate_queries: int = field(
         default=0, metadata={"help": "RC-DDPG oracle queries after each row; 0 = no calibration"}
     )
@@ -89,13 +78,11 @@ class PretrainAblationConfig:
         default=10, metadata={"help": "timed steps per loss in the step-cost measurement; 0 = skip it"}
     )
     encoders_dir: str | None = field(
-        default=None, metadata={"help": "keep each row's pretrained encoder under DIR/ROW; none = discard"}
+        default=None, metadata={"help": "keep each row's run folder under DIR/ROW; none = discard"}
     )
-    seed: int = field(default=0, metadata={"help": "seed of shuffling, dropout and calibration"})
     threads: int | None = field(default=None, metadata={"help": "torch threads; none = torch's default"})
-    device: str = field(default="auto", metadata={"help": "auto, cpu or cuda"})
-    show_progress: bool = field(default=True, metadata={"help": "show progress bars"})
-    output: str = field(default="results/pretrain_ablation.json", metadata={"help": "JSON output"})
+    results: str = field(default="results/pretrain_ablation.json", metadata={"help": "JSON results"})
+    pretrain: PretrainConfig = field(default_factory=ablation_pretraining)
 
 
 def row_settings(config: PretrainAblationConfig) -> dict[str, dict[str, Any]]:
@@ -112,50 +99,40 @@ def load_sentences(config: PretrainAblationConfig) -> tuple[list[str], str]:
     from agents.pretraining.trainer import read_corpus
     from rcsim_env.data.loaders import find_wiki_corpus
 
-    path = Path(config.corpus) if config.corpus else find_wiki_corpus(config.data_dir)
+    pretrain = config.pretrain
+    path = Path(pretrain.corpus) if pretrain.corpus else find_wiki_corpus(pretrain.data.data_dir)
     sentences, _ = read_corpus(path)
-    if config.sentences is not None:
-        sentences = sentences[: int(config.sentences)]
+    if pretrain.max_sentences is not None:
+        sentences = sentences[: int(pretrain.max_sentences)]
     if len(sentences) < 2:
         raise ValueError(f"the ablation needs at least 2 sentences, got {len(sentences)}")
     return sentences, str(path)
 
 
 def pretrain_row(config, name: str, sentences, test_pairs, folder: Path) -> dict[str, Any]:
-    """Pretrain one row's encoder into ``folder``; returns the result row (``status`` not done: failed)."""
-    from agents.pretraining.config import PretrainConfig
+    """Pretrain one row's encoder into the run folder ``folder``; returns the result row (``status``
+    not done: failed). ``test_spearman`` is the last encoder's; with keep-best on, the exported
+    (best dev) encoder's is ``test_spearman_best_dev``."""
     from agents.pretraining.trainer import PretrainRun
 
     settings = row_settings(config)[name]
-    pretrain = PretrainConfig(
-        output=str(folder),
-        encoder=config.encoder,
+    pretrain = replace(
+        config.pretrain,
         loss=settings["loss"],
         lr=settings["lr"],
-        batch_size=config.batch_size,
-        epochs=config.epochs,
-        max_length=config.max_length,
-        threshold=config.threshold,
-        input_view=config.input_view,
-        eval_every=config.eval_every,
-        keep_best=config.eval_every > 0,
-        test=True,
-        data_dir=config.data_dir,
-        checkpoint_every=0,
-        device=config.device,
-        seed=config.seed,
-        show_progress=config.show_progress,
+        run=replace(config.pretrain.run, output=str(folder)),
     )
-    torch.manual_seed(config.seed)
+    torch.manual_seed(pretrain.run.seed)
     run = PretrainRun(pretrain, sentences=sentences, test_pairs=test_pairs)
     status = run.run()
     report = run.report_data
+    after = report.get("after", {})
     row: dict[str, Any] = {
         "row": name,
         "loss": settings["loss"],
         "lr": settings["lr"],
         "status": report.get("status"),
-        "test_spearman": report.get("after", {}).get("last_test_spearman"),
+        "test_spearman": after.get("final_test_spearman", after.get("test_spearman")),
         "sentences_per_second": report.get("sentences_per_second"),
         "seconds": report.get("train_seconds"),
         "steps": report.get("steps"),
@@ -164,9 +141,9 @@ def pretrain_row(config, name: str, sentences, test_pairs, folder: Path) -> dict
     }
     if settings["loss"] == "force":
         row["mean_pulled_fraction"] = report.get("mean_pulled_fraction")
-    if config.eval_every > 0:
+    if pretrain.run.keep_best:
         row["best_dev"] = report.get("best")
-        row["test_spearman_best_dev"] = report.get("after", {}).get("test_spearman")
+        row["test_spearman_best_dev"] = after.get("test_spearman")
     if status != 0:
         row["error"] = report.get("error", f"exit status {status}")
     return row
@@ -174,20 +151,29 @@ def pretrain_row(config, name: str, sentences, test_pairs, folder: Path) -> dict
 
 def calibrate(config, encoder: str | None, test_pairs, folder: Path) -> dict[str, Any]:
     """RC-DDPG calibration of ``encoder`` with ``calibrate_queries`` simulated oracle queries."""
-    from agents.calibration.config import CalibrationConfig
+    from agents.calibration.config import CalibrationConfig, calibration_ddpg
     from agents.calibration.trainer import run_training_only
+    from agents.runs.config import DataConfig
+    from rcsim_env.oracles.config import OracleConfig
 
-    queries = int(config.calibrate_queries)
+    queries, settings = int(config.calibrate_queries), config.pretrain.run
     calibration = CalibrationConfig(
         encoder=encoder,
-        data_dir=config.data_dir,
-        noise=config.calibrate_noise,
         queries=queries,
-        learning_starts=min(64, queries // 2),
-        seed=config.seed,
-        device=config.device,
-        show_progress=config.show_progress,
-        output=str(folder),
+        # a short calibration still learns: its first update comes half-way at the latest
+        ddpg=replace(
+            calibration_ddpg(),
+            learning_starts=min(64, queries // 2),
+            batch_size=min(16, max(queries // 2, 1)),
+        ),
+        oracle=OracleConfig(noise=config.calibrate_noise),
+        data=DataConfig(data_dir=config.pretrain.data.data_dir),
+        run=RunConfig(
+            output=str(folder),
+            seed=settings.seed,
+            device=settings.device,
+            show_progress=settings.show_progress,
+        ),
     )
     status, run = run_training_only(calibration)
     if status != 0:
@@ -205,19 +191,19 @@ def measure_step_cost(config: PretrainAblationConfig, sentences) -> dict[str, An
     sentences (tokenized once). Two untimed warm-up steps each, then ``step_repeats`` timed
     steps, alternating force and SimCSE so that machine load falls on both alike.
     """
-    from agents.pretraining.config import PretrainConfig
     from agents.pretraining.trainer import EmbeddingNet, batch_loss, tokenize
     from rcsim_env.encoders import SentenceEncoder
 
-    base = SentenceEncoder.from_pretrained(config.encoder, device=config.device)
-    batch = sentences[: config.batch_size]
-    max_length = min(int(config.max_length), base.max_length)
+    pretrain = config.pretrain
+    base = SentenceEncoder.from_pretrained(pretrain.encoder, device=pretrain.run.device)
+    batch = sentences[: pretrain.batch_size]
+    max_length = min(int(pretrain.max_length), base.max_length)
     tokens = tokenize(base.tokenizer, batch, max_length, base.device)
     setups = {}
     for loss in ("force", "simcse"):
         model = copy.deepcopy(base.model).train()
-        settings = PretrainConfig(loss=loss, threshold=config.threshold, input_view=config.input_view)
-        net = EmbeddingNet(model, config.input_view).train()
+        settings = replace(pretrain, loss=loss)
+        net = EmbeddingNet(model, pretrain.input_view).train()
         optimizer = torch.optim.AdamW(model.parameters(), lr=1e-7, weight_decay=0.0)
         setups[loss] = (net, model, optimizer, settings)
 
@@ -233,7 +219,7 @@ def measure_step_cost(config: PretrainAblationConfig, sentences) -> dict[str, An
             torch.cuda.synchronize(base.device)
         return time.perf_counter() - started
 
-    torch.manual_seed(config.seed)
+    torch.manual_seed(pretrain.run.seed)
     for loss in ("force", "simcse", "force", "simcse"):
         one_step(loss)
     times: dict[str, list[float]] = {"force": [], "simcse": []}
@@ -268,7 +254,8 @@ def run(config: PretrainAblationConfig) -> dict[str, Any]:
         torch.set_num_threads(int(config.threads))
     started = time.perf_counter()
     sentences, source = load_sentences(config)
-    test_pairs = load_stsb("test", data_dir=config.data_dir)
+    settings = config.pretrain.run
+    test_pairs = load_stsb("test", data_dir=config.pretrain.data.data_dir)
     print(f"corpus {source}: {len(sentences)} sentences; STS-B test {len(test_pairs)} pairs")
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="rcsim-pretrain-ablation-") as scratch:
@@ -276,14 +263,14 @@ def run(config: PretrainAblationConfig) -> dict[str, Any]:
         for name in [row for row in ROWS if row in config.rows]:
             print(f"--- {name}")
             if name == "untouched":
-                torch.manual_seed(config.seed)
-                encoder = SentenceEncoder.from_pretrained(config.encoder, device=config.device)
+                torch.manual_seed(settings.seed)
+                encoder = SentenceEncoder.from_pretrained(config.pretrain.encoder, device=settings.device)
                 row = {"row": name, "loss": None, "lr": None, "status": "done", "seconds": 0.0}
                 row.update(test_spearman=spearman_of(encoder, test_pairs), sentences_per_second=None)
-                trained_encoder = config.encoder
+                trained_encoder = config.pretrain.encoder
             else:
                 row = pretrain_row(config, name, sentences, test_pairs, keep / name)
-                trained_encoder = str(keep / name)
+                trained_encoder = str(keep / name / "encoder")
             if config.calibrate_queries > 0 and row["status"] == "done":
                 print(f"    calibrating with RC-DDPG: {config.calibrate_queries} queries")
                 row.update(
@@ -304,12 +291,12 @@ def run(config: PretrainAblationConfig) -> dict[str, Any]:
             "platform": platform.platform(),
             "torch": torch.__version__,
             "threads": torch.get_num_threads(),
-            "device": config.device,
+            "device": settings.device,
         },
         "wall_seconds": time.perf_counter() - started,
     }
     print_table(rows, step_cost, results["verdict"], config.calibrate_queries)
-    output = write_json(config.output, results)
+    output = write_json(config.results, results)
     print(f"wrote {output}")
     return results
 

@@ -151,7 +151,7 @@ def add_dataclass_arguments(
 def dataclass_from_args(
     config_class: type[T], args: argparse.Namespace, defaults: T | None = None, _path: tuple[str, ...] = ()
 ) -> T:
-    """Build ``config_class`` (nested configs included) from arguments added by :func:`add_dataclass_arguments`.
+    """Build ``config_class`` (nested configs included) from :func:`add_dataclass_arguments`' options.
 
     Fields kept off the command line (``cli=False``) take their value from ``defaults`` (the
     instance given to :func:`add_dataclass_arguments`) or the class default.
@@ -271,7 +271,7 @@ def _set_dotted(target: dict[str, Any], path: list[str], value: Any) -> None:
 
 
 def dataclass_from_json(config_class: type[T], path: str | os.PathLike[str]) -> T:
-    """Build ``config_class`` from a JSON object saved with ``dataclasses.asdict`` (see :func:`dataclass_from_dict`).
+    """Build ``config_class`` from a JSON object (see :func:`dataclass_from_dict`).
 
     Raises :class:`ConfigFileError` naming ``path`` when it is missing, not valid JSON (a
     truncated write, say) or not a JSON object.

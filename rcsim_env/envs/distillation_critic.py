@@ -20,11 +20,12 @@ from rcsim_env.encoders.words import WordVocabulary, encoder_word_vectors, split
 class AveragedWordVectorCritic:
     """Judge a pair by the L1 distance between the means of its words' unit vectors.
 
-    Word vectors are the mean of each word's wordpiece rows in the encoder's input
-    embeddings, scaled to unit length; an unknown word shares the unknown-word row
-    (:data:`~rcsim_env.encoders.words.UNK_ID`), and an all-zero row stays zero. The "first layer" the environment's observation shows is a running state
-    over the kept words: the cell is the sum of their vectors (each entry bounded by the word
-    count) and the hidden state is that sum's direction (unit length, or zero).
+    Word vectors are the mean of each word's wordpiece rows in the encoder's input embeddings,
+    scaled to unit length; an unknown word shares the unknown-word row
+    (:data:`~rcsim_env.encoders.words.UNK_ID`), and an all-zero row stays zero. The "first layer"
+    the environment's observation shows is a running state over the kept words: the cell is the sum
+    of their vectors (each entry bounded by the word count) and the hidden state is that sum's
+    direction (unit length, or zero).
 
     Args:
         vocabulary: the known words.

@@ -18,7 +18,7 @@ def test_one_run_covers_every_dataset_and_n_and_writes_json_and_png(
 ):
     bench = load_benchmark("distillation")
     out = tmp_path / "distillation.json"
-    argv = ["--encoder", str(tiny_model_dir), "--data-dir", str(shared_data_dir), "--matrices", "1,3"]
+    argv = ["--encoder", str(tiny_model_dir), "--data-dir", str(shared_data_dir), "--matrix-counts", "1,3"]
     argv += [*TINY, "--no-show-progress", "--output", str(out)]
     assert bench.main(argv) == 0
     result = json.loads(out.read_text())
@@ -82,9 +82,9 @@ def test_bad_settings_are_refused_before_any_work(load_benchmark, shared_data_di
     with pytest.raises(ValueError, match="unknown datasets"):
         bench.run(bench.DistillationBenchmarkConfig(datasets=("sick",), data_dir=str(shared_data_dir)))
     with pytest.raises(ValueError, match="matrices"):
-        bench.run(bench.DistillationBenchmarkConfig(matrices=(0,), data_dir=str(shared_data_dir)))
+        bench.run(bench.DistillationBenchmarkConfig(matrix_counts=(0,), data_dir=str(shared_data_dir)))
     with pytest.raises(ValueError, match="beta"):
-        bench.run(bench.DistillationBenchmarkConfig(beta=2.0, data_dir=str(shared_data_dir)))
+        bench.main(["--beta", "2.0", "--data-dir", str(shared_data_dir)])
 
 
 def test_help_lists_the_options(load_benchmark, capsys):
@@ -93,4 +93,4 @@ def test_help_lists_the_options(load_benchmark, capsys):
         bench.main(["--help"])
     assert stopped.value.code == 0
     text = capsys.readouterr().out
-    assert "--matrices" in text and "--quick" in text and "--drop-bonus" in text
+    assert "--matrix-counts" in text and "--quick" in text and "--drop-bonus" in text

@@ -2,6 +2,13 @@ import json
 
 import pytest
 
+from rcsim_env.config import dataclass_from_dict
+
+
+def flat(bench, **settings):
+    """The benchmark's config from settings named as on its command line."""
+    return dataclass_from_dict(bench.LabelEfficiencyConfig, settings)
+
 
 def test_every_method_runs_at_every_budget_and_writes_json_and_png(
     load_benchmark, tiny_model_dir, shared_data_dir, tmp_path, capsys
@@ -10,7 +17,7 @@ def test_every_method_runs_at_every_budget_and_writes_json_and_png(
     out = tmp_path / "le.json"
     argv = ["--encoder", str(tiny_model_dir), "--data-dir", str(shared_data_dir), "--budgets", "16,32"]
     argv += ["--device", "cpu", "--no-show-progress", "--batch-size", "8", "--learning-starts", "8"]
-    argv += ["--draws", "1", "--output", str(out)]
+    argv += ["--draws", "1", "--results", str(out)]
     assert bench.main(argv) == 0
     result = json.loads(out.read_text())
     rows = {(row["method"], row["labels"]): row for row in result["rows"]}
@@ -32,7 +39,7 @@ def test_every_method_runs_at_every_budget_and_writes_json_and_png(
 
 def test_labels_are_nested_across_budgets_and_deterministic(load_benchmark, shared_data_dir):
     bench = load_benchmark("label_efficiency")
-    config = bench.LabelEfficiencyConfig(budgets=(5, 10), data_dir=str(shared_data_dir), noise="mild")
+    config = flat(bench, budgets=(5, 10), data_dir=str(shared_data_dir), noise="mild")
     pairs, labels = bench.draw_labelled_pairs(config)
     again_pairs, again_labels = bench.draw_labelled_pairs(config)
     assert len(pairs) == 10 and pairs == again_pairs and labels == again_labels
@@ -42,11 +49,9 @@ def test_labels_are_nested_across_budgets_and_deterministic(load_benchmark, shar
 def test_unknown_methods_and_oversized_budgets_are_refused(load_benchmark, shared_data_dir):
     bench = load_benchmark("label_efficiency")
     with pytest.raises(ValueError, match="unknown methods"):
-        bench.run(bench.LabelEfficiencyConfig(methods=("magic",), data_dir=str(shared_data_dir)))
+        bench.run(flat(bench, methods=("magic",), data_dir=str(shared_data_dir)))
     with pytest.raises(ValueError, match="exceeds the 5749"):
-        bench.draw_labelled_pairs(
-            bench.LabelEfficiencyConfig(budgets=(10_000,), data_dir=str(shared_data_dir))
-        )
+        bench.draw_labelled_pairs(flat(bench, budgets=(10_000,), data_dir=str(shared_data_dir)))
 
 
 def test_several_draws_give_per_seed_rows_and_a_verdict_on_their_means(
@@ -56,7 +61,7 @@ def test_several_draws_give_per_seed_rows_and_a_verdict_on_their_means(
     out = tmp_path / "draws.json"
     argv = ["--encoder", str(tiny_model_dir), "--data-dir", str(shared_data_dir), "--budgets", "16"]
     argv += ["--methods", "supervised,rc-ddpg", "--draws", "2", "--seed", "3", "--device", "cpu"]
-    argv += ["--no-show-progress", "--batch-size", "8", "--learning-starts", "8", "--output", str(out)]
+    argv += ["--no-show-progress", "--batch-size", "8", "--learning-starts", "8", "--results", str(out)]
     assert bench.main(argv) == 0
     result = json.loads(out.read_text())
     by_seed = {(row["method"], row["seed"]): row for row in result["rows"][1:]}
@@ -87,4 +92,4 @@ def test_mean_over_draws_on_hand_made_rows(load_benchmark):
 def test_zero_draws_are_refused(load_benchmark, shared_data_dir):
     bench = load_benchmark("label_efficiency")
     with pytest.raises(ValueError, match="draws must be at least 1"):
-        bench.run(bench.LabelEfficiencyConfig(draws=0, data_dir=str(shared_data_dir)))
+        bench.run(flat(bench, draws=0, data_dir=str(shared_data_dir)))

@@ -6,8 +6,8 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _argv(tiny_model_dir, shared_data_dir, out, *extra):
-    argv = ["--encoder", str(tiny_model_dir), "--data-dir", str(shared_data_dir), "--sentences", "32"]
-    argv += ["--batch-size", "16", "--device", "cpu", "--no-show-progress", "--output", str(out)]
+    argv = ["--encoder", str(tiny_model_dir), "--data-dir", str(shared_data_dir), "--max-sentences", "32"]
+    argv += ["--batch-size", "16", "--device", "cpu", "--no-show-progress", "--results", str(out)]
     return [*argv, *extra]
 
 
@@ -29,7 +29,7 @@ def test_every_row_runs_and_the_table_and_step_cost_are_written(
         assert row["status"] == "done" and row["steps"] == 2  # 32 sentences in batches of 16
         assert row["sentences_per_second"] > 0 and row["seconds"] > 0
         assert -100 <= row["test_spearman"] <= 100
-        assert (kept / name / "pretrain_report.json").is_file() and (kept / name / "config.json").is_file()
+        assert (kept / name / "report.json").is_file() and (kept / name / "encoder" / "config.json").is_file()
     assert 0 <= rows["force-tuned-lr"]["mean_pulled_fraction"] <= 1
     cost = result["step_cost"]
     assert cost["batch"] == 16 and len(cost["all_seconds"]["force"]) == 2
@@ -57,4 +57,4 @@ def test_calibration_follows_each_row_when_asked(load_benchmark, tiny_model_dir,
 def test_unknown_rows_are_refused(load_benchmark, shared_data_dir):
     bench = load_benchmark("pretrain_ablation")
     with pytest.raises(ValueError, match="unknown rows"):
-        bench.run(bench.PretrainAblationConfig(rows=("magic",), data_dir=str(shared_data_dir)))
+        bench.run(bench.PretrainAblationConfig(rows=("magic",)))

@@ -41,5 +41,5 @@ def tiny_run_config(tiny_model_dir: Path, shared_data_dir: Path, tmp_path: Path)
 
 
 def flat_config(**settings) -> CalibrationConfig:
-    """A calibration config from settings named as on the command line (``oracle="human"``, ``batch_size=8``)."""
+    """A calibration config from settings named as on the command line (``oracle="human"``)."""
     return dataclass_from_dict(CalibrationConfig, settings)

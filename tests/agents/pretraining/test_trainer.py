@@ -13,7 +13,6 @@ import pytest
 import torch
 
 from agents.checkpoint import load_checkpoint
-from agents.runs.lifecycle import EXIT_DONE, EXIT_FAILED, EXIT_INTERRUPTED, RunFolderError
 from agents.pretraining.cli import main as pretrain_main
 from agents.pretraining.config import PretrainConfig
 from agents.pretraining.trainer import (
@@ -24,6 +23,7 @@ from agents.pretraining.trainer import (
     tokenize,
     weights_digest,
 )
+from agents.runs.lifecycle import EXIT_DONE, EXIT_FAILED, EXIT_INTERRUPTED, RunFolderError
 from rcsim_env.config import dataclass_from_dict
 from rcsim_env.data.pairs import ScoredPair
 from rcsim_env.encoders import SentenceEncoder

@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from agents.distillation.data import encode_pairs, minibatches
+from rcsim_env.data.pairs import ScoredPair
 from rcsim_env.encoders.words import (
     PAD_ID,
     UNK_ID,
@@ -10,7 +11,6 @@ from rcsim_env.encoders.words import (
     random_word_vectors,
     split_words,
 )
-from rcsim_env.data.pairs import ScoredPair
 from rcsim_env.errors import InvalidSentenceError
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
