@@ -220,19 +220,26 @@ def _leaf_names(config_class: type) -> tuple[dict[str, tuple[str, ...]], dict[st
     return visible, hidden
 
 
-def dataclass_from_dict(config_class: type[T], saved: Mapping[str, Any]) -> T:
+def dataclass_from_dict(config_class: type[T], saved: Mapping[str, Any], strict: bool = False) -> T:
     """Build ``config_class`` from a mapping such as ``dataclasses.asdict`` gives (nested configs included).
 
     Keys the class no longer has are ignored (a folder saved by an older version still loads),
     missing ones take their defaults, and a top-level key naming a field of a nested config by
     its name or its option's name (the flat layout older versions saved, e.g. ``"oracle":
-    "human"`` or ``"batch_size": 8``) is moved into that config.
+    "human"`` or ``"batch_size": 8``) is moved into that config. With ``strict`` an unknown key
+    is a ValueError listing the known names (for settings a person typed).
     """
     hints = typing.get_type_hints(config_class)
     fields = {field.name: field for field in dataclasses.fields(config_class)}
     values: dict[str, Any] = {}
     moved: dict[str, dict[str, Any]] = {}
     leaves = leaf_names(config_class)
+    if strict:
+        unknown = sorted(key for key in saved if key not in fields and key not in leaves)
+        if unknown:
+            raise ValueError(
+                f"unknown {config_class.__name__} setting(s) {unknown}; known: {', '.join(sorted(leaves))}"
+            )
     for key, value in saved.items():
         nested = _nested_class(hints[key]) if key in fields else None
         if key in fields and nested is not None and isinstance(value, Mapping):

@@ -188,3 +188,33 @@ def test_ctrl_c_while_waiting_for_an_answer_checkpoints_the_last_completed_query
     resumed = CalibrationRun(config, resume=True, pool=pool, oracle=_FlakyOracle(pool, fail_on=-1))
     assert resumed.run() == EXIT_DONE
     assert [int(r["query"]) for r in resumed.queries_log.rows()] == list(range(1, 31))
+
+
+def test_calibrate_in_one_call_exports_an_encoder_sentence_transformers_loads(
+    tiny_model_dir, shared_data_dir, tmp_path
+):
+    from sentence_transformers import SentenceTransformer
+
+    import agents
+
+    pairs = tmp_path / "mine.tsv"
+    lines = [f"a man plays the guitar {i}\ta man is playing {i}\t{i % 6}" for i in range(30)]
+    pairs.write_text("sentence1\tsentence2\tscore\n" + "\n".join(lines) + "\n")
+    run = agents.calibrate(
+        encoder=str(tiny_model_dir),
+        pool=str(pairs),
+        dev_split=0.2,
+        test=None,
+        queries=24,
+        batch_size=8,
+        learning_starts=8,
+        device="cpu",
+        show_progress=False,
+        tensorboard=False,
+        output=str(tmp_path / "mine"),
+    )
+    assert run.report_data["status"] == "done" and "held out" in run.report_data["sources"]["evaluation"]
+    model = SentenceTransformer(str(run.folder.model_dir), device="cpu")
+    assert model.encode(["a man plays the guitar"]).shape == (1, 32)
+    with pytest.raises(ValueError, match="unknown CalibrationConfig setting"):
+        agents.calibrate(querys=10)

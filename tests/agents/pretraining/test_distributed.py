@@ -16,7 +16,9 @@ import torch
 
 from agents.pretraining.config import PretrainConfig
 from agents.pretraining.distributed import global_batches, launched_world, local_shard
-from agents.pretraining.trainer import EXIT_DONE, PretrainRun
+from agents.pretraining.trainer import PretrainRun
+from agents.runs.lifecycle import EXIT_DONE
+from rcsim_env.config import dataclass_from_dict
 
 ROOT = Path(__file__).resolve().parents[3]
 WORDS = (
@@ -79,7 +81,19 @@ def corpus(tmp_path_factory) -> Path:
 
 
 ARGS = ["--batch-size", "8", "--epochs", "6", "--lr", "1e-3", "--log-every", "1", "--eval-every", "0"]
-ARGS += ["--no-test", "--device", "cpu", "--no-show-progress", "--loss", "force", "--max-length", "32"]
+ARGS += [
+    "--dev",
+    "none",
+    "--test",
+    "none",
+    "--device",
+    "cpu",
+    "--no-show-progress",
+    "--loss",
+    "force",
+    "--max-length",
+    "32",
+]
 
 
 def _environment() -> dict[str, str]:
@@ -90,9 +104,9 @@ def _environment() -> dict[str, str]:
 
 
 def _check_two_process_run(output: Path, reference: dict) -> None:
-    report = json.loads((output / "pretrain_report.json").read_text())
-    assert report["status"] == "done" and report["world_size"] == 2
+    report = json.loads((output / "report.json").read_text())
     distributed = report["distributed"]
+    assert report["status"] == "done" and distributed["world_size"] == 2
     assert distributed["backend"] == "gloo" and len(distributed["weight_digests"]) == 2
     assert distributed["ranks_agree"] and len(set(distributed["weight_digests"])) == 1
     losses = [entry["loss"] for entry in report["losses"]]
@@ -109,23 +123,27 @@ def _check_two_process_run(output: Path, reference: dict) -> None:
 def one_process_reference(dropout_free_model, corpus, tmp_path_factory) -> dict:
     """The same run in this process (world size 1)."""
     output = tmp_path_factory.mktemp("one-process") / "out"
-    config = PretrainConfig(
-        corpus=str(corpus),
-        output=str(output),
-        encoder=str(dropout_free_model),
-        batch_size=8,
-        epochs=6,
-        lr=1e-3,
-        log_every=1,
-        eval_every=0,
-        test=False,
-        device="cpu",
-        show_progress=False,
-        loss="force",
-        max_length=32,
+    config = dataclass_from_dict(
+        PretrainConfig,
+        dict(
+            corpus=str(corpus),
+            output=str(output),
+            encoder=str(dropout_free_model),
+            batch_size=8,
+            epochs=6,
+            lr=1e-3,
+            log_every=1,
+            eval_every=0,
+            dev=None,
+            test=None,
+            device="cpu",
+            show_progress=False,
+            loss="force",
+            max_length=32,
+        ),
     )
     assert PretrainRun(config).run() == EXIT_DONE
-    return json.loads((output / "pretrain_report.json").read_text())
+    return json.loads((output / "report.json").read_text())
 
 
 def test_torchrun_two_cpu_processes_end_with_identical_weights(
