@@ -38,8 +38,8 @@ def tsv(*rows: tuple[object, ...]) -> str:
 
 @pytest.fixture
 def isolated(no_data_anywhere: Path) -> Path:
-    """./data of a working directory where no other data directory holds anything."""
-    return no_data_anywhere / "data"
+    """The per-user data folder (searched without being named), while no other data directory is set."""
+    return no_data_anywhere.parent / "cache" / "data"
 
 
 def assert_format_error(
