@@ -48,3 +48,16 @@ class UnknownNameError(RCSimError, KeyError, ValueError):
 
     def __str__(self) -> str:  # KeyError would show the message quoted
         return str(self.args[0]) if self.args else ""
+
+
+class UnknownPoolError(UnknownNameError, DataNotFoundError):
+    """A pair pool is neither a registered pool name nor an existing pairs file; the message lists the
+    registered names. It is both an :class:`UnknownNameError` and a :class:`DataNotFoundError`."""
+
+
+class ScoreScaleWarning(UserWarning):
+    """The scores of a pairs file may be on another scale than the one they are read on (0-1 vs 0-5)."""
+
+
+class UnverifiedDownloadWarning(UserWarning):
+    """A downloaded file could not be checked (in full) against a pinned SHA-256 digest."""

@@ -67,17 +67,15 @@ def tiny_encoder(tiny_model_dir: Path):
 def no_data_anywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Make every data-directory search come up empty; returns the new working directory.
 
-    The working directory becomes ``tmp_path/work``, ``$RCSIM_DATA`` is unset and the source
-    checkout is relocated to ``tmp_path/checkout/repo``, so neither ``./data`` nor either
-    ``shared/data`` exists until a test creates it.
+    The working directory becomes ``tmp_path/work``, ``$RCSIM_DATA`` is unset and the per-user
+    data folder moves to ``tmp_path/cache/data`` (``$RCSIM_CACHE_DIR``), which does not exist
+    until a test creates it.
     """
-    from rcsim_env.data import locate
-
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
     monkeypatch.delenv("RCSIM_DATA", raising=False)
-    monkeypatch.setattr(locate, "_REPO_ROOT", tmp_path / "checkout" / "repo")
+    monkeypatch.setenv("RCSIM_CACHE_DIR", str(tmp_path / "cache"))
     return work
 
 

@@ -2,8 +2,10 @@
 
 Typical use::
 
-    from rcsim_env.data import load_stsb
-    pairs = load_stsb("test")            # list[ScoredPair], searched in --data-dir, $RCSIM_DATA, ./data ...
+    from rcsim_env.data import load_pool, load_stsb
+    pairs = load_stsb("test")            # from data_dir, $RCSIM_DATA or ~/.cache/rcsim/data
+    pool = load_pool("sick-train")       # a named pool ...
+    mine = load_pool("my_pairs.tsv")     # ... or a pairs file of your own (.jsonl, .csv, .tsv)
 
 Note: the name ``rcsim_env.data.download`` is the function :func:`download`, which hides the
 submodule of the same name; reach the module with ``importlib.import_module("rcsim_env.data.download")``
@@ -27,12 +29,22 @@ from rcsim_env.data.loaders import (
     read_sick_file,
     read_stsb_file,
 )
-from rcsim_env.data.locate import candidate_data_dirs, datasets_in, find_data_file, labelled_data_dirs
+from rcsim_env.data.locate import (
+    candidate_data_dirs,
+    datasets_in,
+    find_data_file,
+    labelled_data_dirs,
+    user_data_dir,
+)
 from rcsim_env.data.pairs import ScoredPair
+from rcsim_env.data.pairs_file import ScoreScale
+from rcsim_env.data.pools import POOLS, load_pool
 from rcsim_env.data.text_lines import text_lines
 
 __all__ = [
+    "POOLS",
     "DownloadError",
+    "ScoreScale",
     "ScoredPair",
     "builtin_pairs",
     "candidate_data_dirs",
@@ -45,6 +57,7 @@ __all__ = [
     "load_corpus",
     "load_mrpc",
     "load_pairs_file",
+    "load_pool",
     "load_senteval_sts",
     "load_sick",
     "load_stsb",
@@ -53,4 +66,5 @@ __all__ = [
     "read_stsb_file",
     "safe_extract",
     "text_lines",
+    "user_data_dir",
 ]

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 from rcsim_env.data.download import SOURCES, DownloadError, download
 from rcsim_env.data.loaders import SENTEVAL_PARENTS, senteval_years
-from rcsim_env.data.locate import ENV_VAR, datasets_in, labelled_data_dirs
+from rcsim_env.data.locate import (
+    CACHE_ENV_VAR,
+    ENV_VAR,
+    candidate_data_dirs,
+    datasets_in,
+    labelled_data_dirs,
+    unset_sources,
+    user_data_dir,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,10 +33,16 @@ def build_parser() -> argparse.ArgumentParser:
         "download",
         help="download the public data sets into a data directory",
         description="Download STS Benchmark, SICK, MRPC and the SimCSE Wikipedia corpus from their public "
-        "releases. Data sets already present are skipped unless --force is given.",
+        "releases over https, and check every file against a pinned SHA-256 digest (a file that does not "
+        "match is deleted; only the first 1,280,000 bytes of the Wikipedia corpus can be checked). Data sets "
+        "already present are skipped unless --force is given.",
     )
     fetch.add_argument(
-        "--dest", default="data", metavar="DIR", help="data directory to fill (default: ./data)"
+        "--dest",
+        default=None,
+        metavar="DIR",
+        help=f"data directory to fill (default: the per-user data folder {_user_folder()}, which rcsim "
+        f"searches by default; set {CACHE_ENV_VAR} or XDG_CACHE_HOME to move it)",
     )
     fetch.add_argument(
         "--only",
@@ -43,8 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     where = commands.add_parser(
         "where",
         help="list the data directories searched and the data sets each holds",
-        description=f"List, in search order, the data directories (--data-dir, ${ENV_VAR}, ./data, "
-        "../shared/data, shared/data next to the source checkout) and the data sets found in each.",
+        description=f"List, in search order, the data directories (--data-dir, ${ENV_VAR}, then the per-user "
+        f"data folder {_user_folder()}) and the data sets found in each.",
     )
     where.add_argument("--data-dir", metavar="DIR", help="a data directory to search first")
     where.set_defaults(handler=_run_where)
@@ -57,17 +72,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     return args.handler(args)
 
 
+def _user_folder() -> str:
+    """The per-user data folder as text, for help strings."""
+    folder = user_data_dir()
+    return str(folder) if folder is not None else "unavailable without a home directory"
+
+
 def _run_download(args: argparse.Namespace) -> int:
-    """Download the chosen data sets; print the files written, or the error on stderr (status 1)."""
-    try:
-        written = download(args.dest, args.only, force=args.force, timeout=args.timeout)
-    except DownloadError as exc:
-        print(f"rcsim-data: {exc}", file=sys.stderr)
-        return 1
+    """Download the chosen data sets; print the files written, or the error on stderr (status 1).
+
+    Warnings (such as a file that could only be partly checked) are printed on stderr.
+    """
+    dest = Path(args.dest) if args.dest is not None else user_data_dir()
+    if dest is None:
+        print(
+            "rcsim-data: there is no per-user data folder (no home directory); pass --dest DIR",
+            file=sys.stderr,
+        )
+        return 2
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            written = download(dest, args.only, force=args.force, timeout=args.timeout)
+        except DownloadError as exc:
+            print(f"rcsim-data: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            for warning in caught:
+                print(f"rcsim-data: warning: {warning.message}", file=sys.stderr)
     if not written:
-        print(f"Nothing to do: the requested data sets are already in {args.dest} (use --force to refetch).")
+        print(f"Nothing to do: the requested data sets are already in {dest} (use --force to refetch).")
     for path in written:
         print(path)
+    if dest.absolute().resolve() not in {path.resolve() for path in candidate_data_dirs()}:
+        print(f"rcsim does not search {dest} by default: pass --data-dir {dest} or set {ENV_VAR}={dest}.")
     return 0
 
 
@@ -81,6 +119,9 @@ def _run_where(args: argparse.Namespace) -> int:
             continue
         for line in _inventory(directory):
             print(f"     {line}")
+    unset = unset_sources(args.data_dir)
+    if unset:
+        print(f"Not set, so not searched: {', '.join(unset)}.")
     return 0
 
 

@@ -1,7 +1,8 @@
 """Loaders for the sentence-pair data sets and for plain sentence corpora.
 
 Every loader returns :class:`~rcsim_env.data.pairs.ScoredPair` records whose ``pair_id`` is
-``"<file name>:<line number>"``. Every sentence is checked with
+``"<file name>:<line number>"``. Pairs files of your own are read by :func:`load_pairs_file`
+(from :mod:`rcsim_env.data.pairs_file`, re-exported here). Every sentence is checked with
 :func:`rcsim_env.validation.validate_sentence`; a malformed line (empty sentence, wrong
 number of fields, bad score) raises :class:`~rcsim_env.errors.DataFormatError` naming the
 file and the 1-based line number. Fields are split on TAB only: ``"`` is never a quote
@@ -10,10 +11,8 @@ character in the tab-separated formats.
 
 from __future__ import annotations
 
-import csv
-import json
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 from rcsim_env.data.locate import (
@@ -21,17 +20,18 @@ from rcsim_env.data.locate import (
     SICK_FILES,
     STSB_FILES,
     WIKI_FILES,
-    candidate_data_dirs,
     find_data_file,
+    labelled_data_dirs,
     not_found_message,
+    unset_sources,
 )
 from rcsim_env.data.pairs import ScoredPair
+from rcsim_env.data.pairs_file import load_pairs_file
+from rcsim_env.data.rows import checked_score, checked_sentence, file_pair, header_table, tsv_rows
 from rcsim_env.data.text_lines import text_lines
-from rcsim_env.errors import DataFormatError, DataNotFoundError, InvalidLabelError, InvalidSentenceError
-from rcsim_env.validation import validate_score, validate_sentence
+from rcsim_env.errors import DataFormatError, DataNotFoundError
 
 PathLike = str | os.PathLike[str]
-Row = tuple[int, list[str]]
 
 STSB_MIN_FIELDS = 7
 SENTEVAL_STS_SUBSETS: dict[int, tuple[str, ...]] = {
@@ -47,100 +47,6 @@ HOW_TO_GET_SENTEVAL = (
     "data/downstream/get_transfer_data.bash and put its STS12-en-test ... STS16-en-test folders "
     "under <data dir>/sts/, or point to their parent folder (rcsim-eval --senteval-dir DIR; root= in Python)."
 )
-
-
-# --- shared line and field helpers ------------------------------------------------------------------
-
-
-def _tsv_rows(path: Path) -> Iterator[Row]:
-    """Yield ``(line_number, fields)`` for each non-empty line of ``path``, split on TAB only."""
-    for number, line in text_lines(path):
-        if line:
-            yield number, line.split("\t")
-
-
-def _csv_rows(path: Path) -> Iterator[Row]:
-    """Yield ``(line_number, fields)`` for each non-empty record of a comma-separated file with quoting.
-
-    The line number is that of the record's last line (a quoted field may span lines).
-    """
-    lines = (line + "\n" for _, line in text_lines(path))  # csv keeps newlines inside quoted fields
-    reader = csv.reader(lines)
-    try:
-        for fields in reader:
-            if fields:
-                yield reader.line_num, fields
-    except csv.Error as exc:
-        raise DataFormatError(path, reader.line_num, f"malformed CSV: {exc}") from exc
-
-
-def _table(
-    path: Path, rows: Iterator[Row], required: Sequence[str], optional: Sequence[str] = ()
-) -> Iterator[tuple[int, dict[str, str]]]:
-    """Read a header row from ``rows``, then yield ``(line_number, {column: value})`` per data row.
-
-    Column names are matched case-insensitively, ignoring surrounding spaces. Every data row
-    must have as many fields as the header. Only ``required`` and present ``optional``
-    columns are returned.
-    """
-    first = next(rows, None)
-    if first is None:
-        raise DataFormatError(path, None, f"file is empty; expected a header naming {', '.join(required)}")
-    header_line, header = first
-    positions: dict[str, int] = {}
-    for index, name in enumerate(header):
-        positions.setdefault(name.strip().lower(), index)
-    missing = [name for name in required if name.lower() not in positions]
-    if missing:
-        raise DataFormatError(
-            path, header_line, f"header lacks column(s) {', '.join(missing)}; header is {header!r}"
-        )
-    wanted = {name: positions[name.lower()] for name in (*required, *optional) if name.lower() in positions}
-    for number, fields in rows:
-        if len(fields) != len(header):
-            raise DataFormatError(
-                path, number, f"expected {len(header)} fields like the header, found {len(fields)}"
-            )
-        yield number, {name: fields[index] for name, index in wanted.items()}
-
-
-def _sentence(text: str, path: Path, number: int, where: str) -> str:
-    """Return ``text`` if it is a valid sentence, else raise DataFormatError for this line."""
-    try:
-        return validate_sentence(text, where)
-    except InvalidSentenceError as exc:
-        raise DataFormatError(path, number, str(exc)) from exc
-
-
-def _score(value: object, path: Path, number: int, low: float = 0.0, high: float = 5.0) -> float:
-    """Return ``value`` (a number or numeric text) as a float in [low, high] (within [0, 5]).
-
-    Anything else raises DataFormatError for this line.
-    """
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            raise DataFormatError(path, number, f"score {value!r} is not a number") from None
-    try:
-        score = validate_score(value, "score")
-    except InvalidLabelError as exc:
-        raise DataFormatError(path, number, str(exc)) from exc
-    if not low <= score <= high:
-        raise DataFormatError(path, number, f"score is {score}, outside [{low:g}, {high:g}]")
-    return score
-
-
-def _pair(
-    path: Path, number: int, sentence_a: str, sentence_b: str, score: float | None, pair_id: str | None = None
-) -> ScoredPair:
-    """Build a ScoredPair after checking both sentences; the id defaults to ``<file name>:<line>``."""
-    return ScoredPair(
-        sentence_a=_sentence(sentence_a, path, number, "sentence 1"),
-        sentence_b=_sentence(sentence_b, path, number, "sentence 2"),
-        score=score,
-        pair_id=pair_id or f"{path.name}:{number}",
-    )
 
 
 def _split_file(table: Mapping[str, str | tuple[str, ...]], split: str, data_set: str) -> tuple[str, ...]:
@@ -170,12 +76,12 @@ def read_stsb_file(path: PathLike) -> list[ScoredPair]:
     """
     path = Path(path)
     pairs = []
-    for number, fields in _tsv_rows(path):
+    for number, fields in tsv_rows(path):
         if len(fields) < STSB_MIN_FIELDS:
             raise DataFormatError(
                 path, number, f"expected at least {STSB_MIN_FIELDS} tab-separated fields, found {len(fields)}"
             )
-        pairs.append(_pair(path, number, fields[5], fields[6], _score(fields[4], path, number)))
+        pairs.append(file_pair(path, number, fields[5], fields[6], checked_score(fields[4], path, number)))
     return pairs
 
 
@@ -197,14 +103,14 @@ def read_sick_file(path: PathLike) -> list[ScoredPair]:
     path = Path(path)
     columns = ("sentence_A", "sentence_B", "relatedness_score")
     return [
-        _pair(
+        file_pair(
             path,
             number,
             row["sentence_A"],
             row["sentence_B"],
-            _score(row["relatedness_score"], path, number, 1.0),
+            checked_score(row["relatedness_score"], path, number, 1.0),
         )
-        for number, row in _table(path, _tsv_rows(path), columns)
+        for number, row in header_table(path, tsv_rows(path), columns)
     ]
 
 
@@ -221,11 +127,11 @@ def read_mrpc_file(path: PathLike) -> list[ScoredPair]:
     """Read one MRPC file (tab-separated with header); return its pairs, score = the 0/1 paraphrase label."""
     path = Path(path)
     pairs = []
-    for number, row in _table(path, _tsv_rows(path), ("Quality", "#1 String", "#2 String")):
+    for number, row in header_table(path, tsv_rows(path), ("Quality", "#1 String", "#2 String")):
         label = row["Quality"].strip()
         if label not in ("0", "1"):
             raise DataFormatError(path, number, f"Quality must be 0 or 1, got {label!r}")
-        pairs.append(_pair(path, number, row["#1 String"], row["#2 String"], float(label)))
+        pairs.append(file_pair(path, number, row["#1 String"], row["#2 String"], float(label)))
     return pairs
 
 
@@ -260,18 +166,20 @@ def senteval_years(root: PathLike) -> list[int]:
 def find_senteval_root(data_dir: PathLike | None = None) -> Path:
     """Return the first folder holding any ``STS12-en-test`` ... ``STS16-en-test`` folder.
 
-    Looks in each candidate data directory (see ``candidate_data_dirs``) at ``sts/``,
+    Looks in each candidate data directory (see ``labelled_data_dirs``) at ``sts/``,
     ``senteval/``, ``downstream/STS/`` and the directory itself.
     Raises DataNotFoundError listing every folder searched if none has them.
     """
     searched = []
-    for directory in candidate_data_dirs(data_dir):
+    for directory, label in labelled_data_dirs(data_dir):
         for parent in SENTEVAL_PARENTS:
             root = directory / parent  # pathlib drops the "." of the last entry
             if senteval_years(root):
                 return root
-            searched.append((root, "SentEval STS parent"))
-    message = not_found_message("SentEval STS12-STS16 (STS<yy>-en-test folders)", searched)
+            searched.append((root, label))
+    message = not_found_message(
+        "SentEval STS12-STS16 (STS<yy>-en-test folders)", searched, unset_sources(data_dir)
+    )
     raise DataNotFoundError(f"{message}\n{HOW_TO_GET_SENTEVAL}")
 
 
@@ -324,12 +232,14 @@ def _read_senteval_subset(folder: Path, subset: str) -> list[ScoredPair]:
             )
         pair_id = f"{folder.name}/{input_path.name}:{number}"
         pairs.append(
-            _pair(input_path, number, fields[0], fields[1], _score(gold, gold_path, number), pair_id)
+            file_pair(
+                input_path, number, fields[0], fields[1], checked_score(gold, gold_path, number), pair_id
+            )
         )
     return pairs
 
 
-# --- corpora and generic pair files ------------------------------------------------------------------
+# --- corpora ------------------------------------------------------------------
 
 
 def load_corpus(path: PathLike) -> list[str]:
@@ -338,7 +248,9 @@ def load_corpus(path: PathLike) -> list[str]:
     Sentences are returned as written (only the line end is removed).
     """
     path = Path(path)
-    return [_sentence(line, path, number, "sentence") for number, line in text_lines(path) if line.strip()]
+    return [
+        checked_sentence(line, path, number, "sentence") for number, line in text_lines(path) if line.strip()
+    ]
 
 
 def find_wiki_corpus(data_dir: PathLike | None = None) -> Path:
@@ -351,52 +263,18 @@ def find_wiki_corpus(data_dir: PathLike | None = None) -> Path:
     return find_data_file(first, data_dir, alternatives=others)
 
 
-PAIR_COLUMNS = ("sentence_a", "sentence_b")
-SCORE_COLUMN = "score"
-
-
-def load_pairs_file(path: PathLike) -> list[ScoredPair]:
-    """Load generic pairs with fields ``sentence_a``, ``sentence_b`` and optional ``score`` (0-5).
-
-    The format follows the extension: ``.jsonl`` (one JSON object per line, blank lines
-    skipped), ``.csv`` (header row, ``"`` quoting allowed) or ``.tsv`` (header row, TAB only,
-    no quoting). A missing or empty score gives ``score=None``. Other columns are ignored.
-    """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".jsonl":
-        records = _jsonl_records(path)
-    elif suffix in (".csv", ".tsv"):
-        rows = _csv_rows(path) if suffix == ".csv" else _tsv_rows(path)
-        records = _table(path, rows, PAIR_COLUMNS, (SCORE_COLUMN,))
-    else:
-        raise DataFormatError(path, None, f"unsupported file type {suffix!r}; use .jsonl, .csv or .tsv")
-    return _pairs_from_records(path, records)
-
-
-def _jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
-    """Yield ``(line_number, object)`` for each non-blank line of a JSON-lines file."""
-    for number, line in text_lines(path):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataFormatError(path, number, f"invalid JSON: {exc.msg} at column {exc.colno}") from exc
-        if not isinstance(record, dict):
-            raise DataFormatError(path, number, f"expected a JSON object, got {type(record).__name__}")
-        missing = [key for key in PAIR_COLUMNS if key not in record]
-        if missing:
-            raise DataFormatError(path, number, f"missing key(s) {', '.join(missing)}")
-        yield number, record
-
-
-def _pairs_from_records(path: Path, records: Iterable[tuple[int, Mapping[str, object]]]) -> list[ScoredPair]:
-    """Turn ``(line_number, record)`` items into ScoredPairs; an absent, null or empty score gives None."""
-    pairs = []
-    for number, record in records:
-        raw_score = record.get(SCORE_COLUMN)
-        blank = raw_score is None or (isinstance(raw_score, str) and not raw_score.strip())
-        score = None if blank else _score(raw_score, path, number)
-        pairs.append(_pair(path, number, record["sentence_a"], record["sentence_b"], score))  # type: ignore[arg-type]
-    return pairs
+__all__ = [
+    "find_senteval_root",
+    "find_wiki_corpus",
+    "load_corpus",
+    "load_mrpc",
+    "load_pairs_file",
+    "load_senteval_sts",
+    "load_sick",
+    "load_stsb",
+    "read_mrpc_file",
+    "read_sick_file",
+    "read_stsb_file",
+    "senteval_years",
+    "sts_year",
+]

@@ -12,9 +12,11 @@ class ScoredPair:
     Attributes:
         sentence_a: first sentence (non-empty str).
         sentence_b: second sentence (non-empty str).
-        score: gold score on the data set's own scale (STS: 0-5, SICK: 1-5,
-            MRPC: 0/1 paraphrase label), or ``None`` when the data has no gold.
-        pair_id: a stable identifier, ``"<file name>:<line number>"`` for file data.
+        score: gold score on the data set's own scale (STS: 0-5, SICK: 1-5, MRPC loaders:
+            0/1 paraphrase label; pairs files and the pools of ``load_pool``: 0-5), or
+            ``None`` when the data has no gold.
+        pair_id: a stable identifier: the id a pairs file gives, else ``"<file name>:<line number>"``
+            for file data.
     """
 
     sentence_a: str

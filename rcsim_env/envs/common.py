@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 
 import gymnasium as gym
@@ -12,9 +13,16 @@ from rcsim_env.data.pairs import ScoredPair, coerce_pair
 def build_pair_pool(pairs: Iterable[object]) -> list[ScoredPair]:
     """Validate ``pairs`` (``ScoredPair``s, ``(a, b[, score])`` tuples or dicts) into a pool.
 
-    Raises ``ValueError`` on an empty pool and the validator's error on a bad item. When
-    pair ids repeat, every id gets its position appended (``id#i``) so that ids stay unique.
+    Raises ``ValueError`` on an empty pool and the validator's error on a bad item; a pool
+    name or file path (a ``str`` or path) raises ``TypeError`` pointing to
+    :func:`rcsim_env.data.load_pool`, which reads those. When pair ids repeat, every id gets
+    its position appended (``id#i``) so that ids stay unique.
     """
+    if isinstance(pairs, (str, bytes, os.PathLike)):
+        raise TypeError(
+            f"pairs is {pairs!r:.80}, a name or path, not a sequence of pairs; read it first with "
+            "rcsim_env.data.load_pool(name_or_path)"
+        )
     pool = [coerce_pair(item, i) for i, item in enumerate(pairs)]
     if not pool:
         raise ValueError("the pair pool is empty; pass at least one sentence pair")

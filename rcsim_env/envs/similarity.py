@@ -118,7 +118,10 @@ class SentenceSimilarityEnv(gym.Env):
     oracle is nondeterministic, whatever the seed.
 
     Args:
-        pairs: the pool: ``ScoredPair``s, ``(a, b[, score])`` tuples or dicts; default STS-B ``split``.
+        pairs: the pool: ``ScoredPair``s, ``(a, b[, score])`` tuples or dicts; a registered pool
+            name (``"sick-train"``; see :data:`rcsim_env.data.POOLS`); or the path of a pairs
+            file (``.jsonl``, ``.csv``, ``.tsv``; scores on the 0-5 scale -- for a 0-1 file pass
+            ``rcsim_env.data.load_pool(path, score_scale="0-1")``); default STS-B ``split``.
         oracle: the judge (see :class:`~rcsim_env.oracles.Oracle`); default a
             :class:`~rcsim_env.oracles.DatasetOracle` over the pool with ``noise``.
         observation: ``"text"``, ``"tokens"`` or ``"embedding"``.
@@ -132,7 +135,8 @@ class SentenceSimilarityEnv(gym.Env):
             ``"rounded"``, ``"exact"`` or ``"paper"``.
         clip_actions: clip out-of-range actions instead of raising.
         skip_reward: the reward when the oracle skips.
-        data_dir: where to look for STS-B when ``pairs`` is None.
+        data_dir: the data directory searched first for STS-B (``pairs`` None) or for a named
+            pool's data set, before ``$RCSIM_DATA`` and the per-user data folder.
         split: the STS-B split for the default pool.
         precompute: in embedding mode, encode the whole pool at construction.
         render_mode: ``"ansi"`` (render returns text) or ``"human"`` (render prints it).
@@ -201,10 +205,15 @@ class SentenceSimilarityEnv(gym.Env):
     # ----------------------------------------------------------------- construction
     @staticmethod
     def _build_pool(pairs, data_dir, split) -> list[ScoredPair]:
+        """The pool: STS-B ``split`` when ``pairs`` is None, a pool name or pairs file, or the given pairs."""
         if pairs is None:
             from rcsim_env.data.loaders import load_stsb
 
             pairs = load_stsb(split, data_dir=data_dir)
+        elif isinstance(pairs, (str, os.PathLike)):
+            from rcsim_env.data.pools import load_pool
+
+            pairs = load_pool(pairs, data_dir=data_dir)
         return build_pair_pool(pairs)
 
     def _build_observer(self, mode: str, encoder, token_length: int):

@@ -38,8 +38,8 @@ def tsv(*rows: tuple[object, ...]) -> str:
 
 @pytest.fixture
 def isolated(no_data_anywhere: Path) -> Path:
-    """./data of a working directory where no other data directory holds anything."""
-    return no_data_anywhere / "data"
+    """The per-user data folder (searched without being named), while no other data directory is set."""
+    return no_data_anywhere.parent / "cache" / "data"
 
 
 def assert_format_error(
@@ -432,7 +432,7 @@ def test_jsonl_pairs(tmp_path: Path) -> None:
     path = write(tmp_path / "pairs.jsonl", "\n".join(lines) + "\n")
     assert load_pairs_file(path) == [
         ScoredPair("A", "B", 4.0, "pairs.jsonl:1"),
-        ScoredPair('say "x"', "D", None, "pairs.jsonl:3"),
+        ScoredPair('say "x"', "D", None, "7"),  # the user's id is kept
         ScoredPair("E", "F", None, "pairs.jsonl:4"),
     ]
 
@@ -462,8 +462,8 @@ def test_csv_pairs_with_quotes_commas_and_optional_scores(tmp_path: Path) -> Non
     text = 'id,sentence_a,sentence_b,score\n1,"Hello, world","He said ""hi""",2.5\n2,plain,other,\n'
     path = write(tmp_path / "pairs.csv", text)
     assert load_pairs_file(path) == [
-        ScoredPair("Hello, world", 'He said "hi"', 2.5, "pairs.csv:2"),
-        ScoredPair("plain", "other", None, "pairs.csv:3"),
+        ScoredPair("Hello, world", 'He said "hi"', 2.5, "1"),
+        ScoredPair("plain", "other", None, "2"),
     ]
 
 

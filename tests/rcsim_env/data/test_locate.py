@@ -1,4 +1,4 @@
-"""Tests of rcsim_env.data.locate: search order, de-duplication, fallback, not-found message."""
+"""Tests of rcsim_env.data.locate: search order, the per-user folder, de-duplication, not-found message."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from rcsim_env.data.locate import (
     datasets_in,
     find_data_file,
     labelled_data_dirs,
+    user_data_dir,
 )
 from rcsim_env.errors import DataNotFoundError
 
@@ -32,14 +33,17 @@ def put(directory: Path, relative: str = REL, text: str = "x") -> Path:
     return path
 
 
+def user_folder(sandbox: Path) -> Path:
+    """The per-user data folder inside the sandbox ($RCSIM_CACHE_DIR/data)."""
+    return sandbox / "cache" / "data"
+
+
 def test_candidate_order(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RCSIM_DATA", str(sandbox / "env"))
     assert candidate_data_dirs(sandbox / "explicit") == [
         sandbox / "explicit",
         sandbox / "env",
-        sandbox / "work" / "data",
-        sandbox / "shared" / "data",
-        sandbox / "checkout" / "shared" / "data",
+        user_folder(sandbox),
     ]
 
 
@@ -48,30 +52,23 @@ def test_labels_say_where_each_directory_came_from(sandbox: Path, monkeypatch: p
     labels = [label for _, label in labelled_data_dirs(sandbox / "explicit")]
     assert labels[0].startswith("--data-dir")
     assert labels[1] == "$RCSIM_DATA"
-    assert labels[2:4] == ["./data", "../shared/data"]
+    assert labels[2] == "per-user data folder"
 
 
-def test_without_explicit_dir_or_env(sandbox: Path) -> None:
-    assert candidate_data_dirs() == [
-        sandbox / "work" / "data",
-        sandbox / "shared" / "data",
-        sandbox / "checkout" / "shared" / "data",
-    ]
+def test_without_explicit_dir_or_env_only_the_user_folder_is_searched(sandbox: Path) -> None:
+    assert candidate_data_dirs() == [user_folder(sandbox)]
+    assert locate.unset_sources() == ["--data-dir / data_dir argument", "$RCSIM_DATA"]
 
 
 def test_empty_env_var_is_ignored(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RCSIM_DATA", "")
-    assert candidate_data_dirs()[0] == sandbox / "work" / "data"
+    assert candidate_data_dirs() == [user_folder(sandbox)]
 
 
 def test_duplicates_are_removed_keeping_the_first(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RCSIM_DATA", str(sandbox / "work" / "data"))
-    dirs = candidate_data_dirs("data")  # relative: the same folder as $RCSIM_DATA and ./data
-    assert dirs == [
-        sandbox / "work" / "data",
-        sandbox / "shared" / "data",
-        sandbox / "checkout" / "shared" / "data",
-    ]
+    dirs = candidate_data_dirs("data")  # relative to the working directory: the same folder as $RCSIM_DATA
+    assert dirs == [sandbox / "work" / "data", user_folder(sandbox)]
     labels = [label for _, label in labelled_data_dirs("data")]
     assert labels[0].startswith("--data-dir")
 
@@ -81,25 +78,49 @@ def test_relative_explicit_dir_is_made_absolute(sandbox: Path) -> None:
     assert candidate_data_dirs("mine")[0].is_absolute()
 
 
-def test_source_checkout_candidate_is_found_from_any_cwd(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("folder", ["data", "../shared/data", "../data", "../checkout/shared/data"])
+def test_folders_near_the_working_directory_or_the_package_are_never_searched(
+    sandbox: Path, folder: str
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("RCSIM_DATA", raising=False)
-    repo_root = Path(locate.__file__).resolve().parents[2]
-    assert candidate_data_dirs()[-1] == repo_root.parent / "shared" / "data"
+    put(sandbox / "work" / folder)
+    with pytest.raises(DataNotFoundError):
+        find_data_file(REL)
+    assert candidate_data_dirs() == [user_folder(sandbox)]
+
+
+@pytest.mark.parametrize(
+    ("cache_dir", "xdg", "expected"),
+    [
+        ("/tmp/rc", "/tmp/xdg", "/tmp/rc/data"),  # RCSIM_CACHE_DIR wins
+        (None, "/tmp/xdg", "/tmp/xdg/rcsim/data"),  # then an absolute XDG_CACHE_HOME
+        (None, "relative/xdg", "HOME/.cache/rcsim/data"),  # a relative XDG_CACHE_HOME is ignored (XDG spec)
+        (None, "", "HOME/.cache/rcsim/data"),
+        (None, None, "HOME/.cache/rcsim/data"),
+        ("", None, "HOME/.cache/rcsim/data"),
+    ],
+)
+def test_user_data_dir_honours_overrides_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache_dir: str | None, xdg: str | None, expected: str
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for name, value in (("RCSIM_CACHE_DIR", cache_dir), ("XDG_CACHE_HOME", xdg)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    assert user_data_dir() == Path(expected.replace("HOME", str(tmp_path / "home")))
+
+
+def test_the_user_folder_is_searched_without_being_named(sandbox: Path) -> None:
+    found = put(user_folder(sandbox))
+    assert find_data_file(REL) == found
 
 
 def test_first_candidate_holding_the_file_wins(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RCSIM_DATA", str(sandbox / "env"))
-    put(sandbox / "work" / "data")
+    put(user_folder(sandbox))
     env_copy = put(sandbox / "env")
     assert find_data_file(REL) == env_copy
-
-
-def test_cwd_relative_shared_data_is_searched(sandbox: Path) -> None:
-    shared = put(sandbox / "shared" / "data")
-    assert find_data_file(REL) == shared
 
 
 def test_explicit_dir_wins_without_warning(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -127,13 +148,13 @@ def test_alternative_names_are_tried_in_each_directory_before_the_next(
 ) -> None:
     monkeypatch.setenv("RCSIM_DATA", str(sandbox / "env"))
     original = put(sandbox / "env", "para/MRPC/msr_paraphrase_test.txt")
-    put(sandbox / "work" / "data", "para/MRPC/msr-para-test.tsv")
+    put(user_folder(sandbox), "para/MRPC/msr-para-test.tsv")
     found = find_data_file("para/MRPC/msr-para-test.tsv", alternatives=["para/MRPC/msr_paraphrase_test.txt"])
     assert found == original
 
 
 def test_directory_with_the_name_is_not_a_file(sandbox: Path) -> None:
-    (sandbox / "work" / "data" / REL).mkdir(parents=True)
+    (user_folder(sandbox) / REL).mkdir(parents=True)
     with pytest.raises(DataNotFoundError):
         find_data_file(REL)
 
@@ -152,8 +173,19 @@ def test_not_found_message_lists_every_directory_and_how_to_get_data(
     lines = message.splitlines()
     assert str(sandbox / "explicit") in lines[1] and "--data-dir" in lines[1] and "does not exist" in lines[1]
     assert str(sandbox / "env") in lines[2] and "does not exist" not in lines[2]
+    assert str(user_folder(sandbox)) in lines[3] and "per-user" in lines[3]
     assert "rcsim-data download" in message
     assert "--data-dir" in lines[-1] and "RCSIM_DATA" in lines[-1]
+    assert f"into {user_folder(sandbox)}" in lines[-1]
+
+
+def test_not_found_message_names_the_settings_left_unset(sandbox: Path) -> None:
+    with pytest.raises(DataNotFoundError) as info:
+        find_data_file(REL)
+    lines = str(info.value).splitlines()
+    assert lines[1].strip().startswith(str(user_folder(sandbox)))
+    assert lines[2] == "Not set, so not searched: --data-dir / data_dir argument, $RCSIM_DATA."
+    assert "rcsim-data download" in lines[3]
 
 
 def test_not_found_names_the_alternatives_too(sandbox: Path) -> None:

@@ -1,3 +1,4 @@
+import json
 import math
 import warnings
 
@@ -9,6 +10,7 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import rcsim_env
 from rcsim_env.data.pairs import ScoredPair
+from rcsim_env.envs.common import build_pair_pool
 from rcsim_env.envs.similarity import (
     EpisodeStateError,
     SentenceSimilarityEnv,
@@ -16,10 +18,12 @@ from rcsim_env.envs.similarity import (
     score_to_action,
 )
 from rcsim_env.errors import (
+    DataFormatError,
     InvalidActionError,
     InvalidLabelError,
     InvalidSentenceError,
     LabelBudgetExhaustedError,
+    UnknownPoolError,
 )
 from rcsim_env.oracles import AnnotatorNoise, DatasetOracle, ReplayOracle
 
@@ -361,3 +365,71 @@ def test_stream_state_from_another_pool_is_refused():
     other = SentenceSimilarityEnv(pairs=make_pool(5), noise="exact")
     with pytest.raises(ValueError, match="pool of 12 pairs"):
         other.load_stream_state(state)
+
+
+# ------------------------------------------------------------------ pools by name or file
+@pytest.mark.parametrize("suffix", [".tsv", ".csv", ".jsonl"])
+@pytest.mark.parametrize("as_path", [False, True])
+def test_pairs_may_be_a_pairs_file(tmp_path, suffix, as_path):
+    rows = [
+        ("q1", "A man plays a guitar.", "A man is playing music.", 4.2),
+        ("q2", "A dog runs.", "A car is red.", 0.4),
+    ]
+    path = tmp_path / f"my_pairs{suffix}"
+    if suffix == ".jsonl":
+        path.write_text(
+            "".join(json.dumps({"id": i, "s1": a, "s2": b, "score": s}) + "\n" for i, a, b, s in rows)
+        )
+    else:
+        sep = "\t" if suffix == ".tsv" else ","
+        path.write_text(
+            sep.join(["id", "sentence1", "sentence2", "score"])
+            + "\n"
+            + "".join(sep.join(map(str, r)) + "\n" for r in rows)
+        )
+    env = gym.make(rcsim_env.SENTENCE_SIMILARITY_ID, pairs=path if as_path else str(path), noise="exact")
+    assert [(p.pair_id, p.score) for p in env.unwrapped.pairs] == [("q1", 4.2), ("q2", 0.4)]
+    env.reset(seed=0, options={"pair_ids": ["q2"]})
+    _, _, _, _, info = env.step(score_to_action(0.4))
+    assert info["pair_id"] == "q2" and info["oracle_score"] == pytest.approx(0.4)
+
+
+def test_pairs_may_name_a_registered_pool(shared_data_dir):
+    env = gym.make(rcsim_env.SENTENCE_SIMILARITY_ID, pairs="sick-train", data_dir=str(shared_data_dir))
+    pairs = env.unwrapped.pairs
+    assert len(pairs) == 4500 and pairs[0].pair_id == "SICK_train.txt:2"
+    assert all(1.0 <= pair.score <= 5.0 for pair in pairs)
+    env.reset(seed=0)
+    _, _, _, _, info = env.step(env.action_space.sample())
+    assert info["pair_id"].startswith("SICK_train.txt:")
+
+
+def test_a_named_pool_is_found_through_the_data_dir_argument(tmp_path):
+    sick = tmp_path / "sts" / "SICK" / "SICK_trial.txt"
+    sick.parent.mkdir(parents=True)
+    sick.write_text(
+        "pair_ID\tsentence_A\tsentence_B\trelatedness_score\tentailment_judgment\n"
+        "7\tA b.\tC d.\t3.5\tNEUTRAL\n"
+    )
+    env = SentenceSimilarityEnv(pairs="sick-trial", data_dir=tmp_path)
+    assert env.pairs == [ScoredPair("A b.", "C d.", 3.5, "SICK_trial.txt:2")]
+
+
+@pytest.mark.parametrize("pairs", ["sick-trian", "no_such_file.tsv"])
+def test_an_unknown_pool_lists_the_pool_names(no_data_anywhere, pairs):
+    with pytest.raises(
+        UnknownPoolError, match=r"neither a pair pool name nor an existing file.*stsb-train.*mrpc-test"
+    ):
+        gym.make(rcsim_env.SENTENCE_SIMILARITY_ID, pairs=pairs)
+
+
+def test_a_bad_pairs_file_names_file_and_line(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("s1,s2,score\nA.,B.,1\nC.,,2\n")
+    with pytest.raises(DataFormatError, match=r"bad.csv:3: sentence 2 is empty"):
+        SentenceSimilarityEnv(pairs=str(path))
+
+
+def test_the_pool_builder_refuses_a_name_with_a_pointer_to_load_pool():
+    with pytest.raises(TypeError, match=r"rcsim_env.data.load_pool"):
+        build_pair_pool("sick-train")
