@@ -75,7 +75,7 @@ def load_sources(
         notes["pool"] = f"the {len(pool)} pairs the stored labels cover"
     else:
         name = config.pool or DEFAULT_POOL
-        pool = load_named_or_file(name, data.data_dir)
+        pool = load_named_or_file(name, data.data_dir, data.score_scale)
         notes["pool"] = f"{name} ({len(pool)} pairs)"
         if config.oracle.kind == "replay" and oracle is None:
             _check_replay_coverage(pool, built, str(config.oracle.labels))
@@ -83,9 +83,9 @@ def load_sources(
         pool, dev = hold_out(pool, config.dev_split, config.run.seed)
         dev_note = f"dev: {len(dev)} pairs held out of the pool (--dev-split {config.dev_split})"
     else:
-        dev, dev_note = optional_pairs(data.dev, data.data_dir, "dev")
+        dev, dev_note = optional_pairs(data.dev, data.data_dir, "dev", data.score_scale)
     dev = first(dev, data.dev_pairs)
-    test, test_note = optional_pairs(data.test, data.data_dir, "test")
+    test, test_note = optional_pairs(data.test, data.data_dir, "test", data.score_scale)
     notes["evaluation"] = f"{dev_note}; {test_note}"
     return CalibrationSources(pool, built, dev, test, notes)
 

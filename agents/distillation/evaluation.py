@@ -13,8 +13,9 @@ PAPER_THRESHOLD = 0.5
 
 
 def is_binary(pairs: Sequence[ScoredPair]) -> bool:
-    """Whether every gold score is 0 or 1 (a paraphrase data set such as MRPC)."""
-    return all(pair.score in (0.0, 1.0) for pair in pairs)
+    """Whether the gold scores are paraphrase labels: each 0 or 1, or each 0 or 5 (MRPC as a pool)."""
+    scores = {pair.score for pair in pairs}
+    return scores <= {0.0, 1.0} or scores <= {0.0, 5.0}
 
 
 def score_similarities(
@@ -34,10 +35,11 @@ def score_similarities(
     gold = np.array([pair.score for pair in pairs], dtype=np.float64)
     if not is_binary(pairs):
         return {"spearman": correlations(similarity, gold)["spearman"]}
+    gold = (gold > 0).astype(np.float64)
     at_paper = binary_metrics(similarity, gold, PAPER_THRESHOLD)
     scores = {"accuracy": at_paper["accuracy"], "f1": at_paper["f1"]}
     if train_similarity is not None and train_pairs is not None:
-        train_gold = np.array([pair.score for pair in train_pairs], dtype=np.float64)
+        train_gold = (np.array([pair.score for pair in train_pairs], dtype=np.float64) > 0).astype(np.float64)
         threshold = best_threshold(train_similarity, train_gold)
         tuned = binary_metrics(similarity, gold, threshold)
         scores.update(tuned_threshold=threshold, accuracy_tuned=tuned["accuracy"], f1_tuned=tuned["f1"])

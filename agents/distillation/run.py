@@ -160,20 +160,23 @@ class DistillRun(TrainingRun):
     # ----------------------------------------------------------------- setup
     def _load_data(self) -> None:
         config = self.config
-        pairs = load_named_or_file(config.train, config.data.data_dir)
+        pairs = load_named_or_file(config.train, config.data.data_dir, config.data.score_scale)
         scored = [p for p in pairs if p.score is not None and math.isfinite(p.score)]
         if len(scored) < len(pairs):
             raise ValueError(
                 f"{config.train}: {len(pairs) - len(scored)} pairs have no score; "
                 "distillation trains on labels"
             )
-        self.label_scale = config.label_scale or (1.0 if is_binary(scored) else 5.0)
+        top = max(p.score for p in scored) if scored else 1.0
+        self.label_scale = config.label_scale or (top if is_binary(scored) and top > 0 else 5.0)
         if config.dev_split > 0:
             scored, self.dev = hold_out(scored, config.dev_split, config.run.seed)
         else:
             self.dev = None
         self.train_pairs = scored
-        self.test, self.test_note = optional_pairs(config.data.test, config.data.data_dir, "test")
+        self.test, self.test_note = optional_pairs(
+            config.data.test, config.data.data_dir, "test", config.data.score_scale
+        )
 
     def build(self) -> None:
         """Load the pairs, the vocabulary and word vectors, and the trainer (critic, policy, optimizers)."""

@@ -353,13 +353,13 @@ class PretrainRun(TrainingRun):
             if self._given_dev is not None:
                 self.dev_pairs = self._given_dev or None
             elif settings.eval_every > 0 or settings.keep_best:
-                self.dev_pairs, note = optional_pairs(data.dev, data.data_dir, "dev")
+                self.dev_pairs, note = optional_pairs(data.dev, data.data_dir, "dev", data.score_scale)
                 notes.append(note)
             self.dev_pairs = first(self.dev_pairs, data.dev_pairs)
             if self._given_test is not None:
                 self.test_pairs = self._given_test or None
             else:
-                self.test_pairs, note = optional_pairs(data.test, data.data_dir, "test")
+                self.test_pairs, note = optional_pairs(data.test, data.data_dir, "test", data.score_scale)
                 notes.append(note)
         self.evaluation_note = "; ".join(notes) or "evaluation pairs given by the caller"
 

@@ -56,6 +56,13 @@ class DataConfig:
             "help": "data directory of the named data sets; none = $RCSIM_DATA or the user data folder"
         },
     )
+    score_scale: str | None = field(
+        default=None,
+        metadata={
+            "help": "scale of the scores in your pairs files: 0-5, 0-1 or auto (0-1 when every score is "
+            "within [0, 1]); none = 0-5, with a warning when every score is within [0, 1]"
+        },
+    )
     dev: str | None = field(
         default="stsb-dev",
         metadata={"help": "dev pairs for keep-best: a data set name or a scored pairs file; none = no dev"},
@@ -74,5 +81,7 @@ class DataConfig:
 
     def validate(self) -> None:
         """Raise ValueError naming the first setting that cannot work."""
+        if self.score_scale not in (None, "0-5", "0-1", "auto"):
+            raise ValueError(f"score_scale must be 0-5, 0-1, auto or none, got {self.score_scale!r}")
         if self.dev_pairs is not None and int(self.dev_pairs) < 0:
             raise ValueError(f"dev_pairs must be >= 0 or none, got {self.dev_pairs}")

@@ -10,14 +10,16 @@ from rcsim_env.data.pairs import ScoredPair
 from rcsim_env.errors import DataNotFoundError
 
 
-def load_named_or_file(name: str, data_dir: str | None) -> list[ScoredPair]:
-    """A named data set or a pairs file; raises the loaders' errors (missing, malformed)."""
-    from rcsim_env.data.pools import load_pool
+def load_named_or_file(name: str, data_dir: str | None, score_scale: str | None = None) -> list[ScoredPair]:
+    """A named data set or a pairs file (read with ``score_scale``); raises the loaders' errors."""
+    from rcsim_env.data.pools import POOLS, load_pool
 
-    return load_pool(name, data_dir=data_dir)
+    return load_pool(name, data_dir=data_dir, score_scale=None if name in POOLS else score_scale)
 
 
-def optional_pairs(name: str | None, data_dir: str | None, what: str) -> tuple[list[ScoredPair] | None, str]:
+def optional_pairs(
+    name: str | None, data_dir: str | None, what: str, score_scale: str | None = None
+) -> tuple[list[ScoredPair] | None, str]:
     """``name``'s pairs with a note, or None with a note when ``name`` is unset or a named data set
     that is not on this machine (that only turns the ``what`` evaluation off).
 
@@ -28,7 +30,7 @@ def optional_pairs(name: str | None, data_dir: str | None, what: str) -> tuple[l
     if name is None or str(name).lower() == "none":
         return None, f"no {what} set"
     try:
-        pairs = load_named_or_file(name, data_dir)
+        pairs = load_named_or_file(name, data_dir, score_scale)
     except DataNotFoundError as exc:
         if name not in POOLS:
             raise
