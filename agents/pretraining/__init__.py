@@ -4,7 +4,7 @@
 - :mod:`agents.pretraining.config`: :class:`PretrainConfig`, the typed settings;
 - :mod:`agents.pretraining.trainer`: :class:`PretrainRun`, one trainer for both losses;
 - :mod:`agents.pretraining.distributed`: torchrun / ``accelerate launch`` support (DDP);
-- :mod:`agents.pretraining.cli`: ``rcsim-pretrain`` and ``rcsim-train pretrain``.
+- :mod:`agents.pretraining.cli`: ``rcsim pretrain`` (alias ``rcsim-pretrain``).
 """
 
 from agents.pretraining.config import PretrainConfig

@@ -1,4 +1,4 @@
-"""The typed configuration of stage-1 pretraining (``rcsim-pretrain`` / ``rcsim-train pretrain``)."""
+"""The typed configuration of stage-1 pretraining (``rcsim pretrain``)."""
 
 from __future__ import annotations
 

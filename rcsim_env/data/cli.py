@@ -1,4 +1,4 @@
-"""The ``rcsim-data`` command: fetch the public data sets, or show where the data is looked for."""
+"""The ``rcsim data`` command: fetch the public data sets, or show where the data is looked for."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ from rcsim_env.data.locate import (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser of ``rcsim-data`` with its ``download`` and ``where`` subcommands."""
+def build_parser(prog: str = "rcsim data") -> argparse.ArgumentParser:
+    """Return the argument parser of ``rcsim data`` with its ``download`` and ``where`` subcommands."""
     parser = argparse.ArgumentParser(
-        prog="rcsim-data",
+        prog=prog,
         description="Fetch the public data sets rcsim uses, or show where it looks for them.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -66,10 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``rcsim-data`` with ``argv`` (default: the command line) and return the exit status."""
-    args = build_parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, prog: str = "rcsim data") -> int:
+    """Run ``rcsim data`` with ``argv`` (default: the command line) and return the exit status."""
+    args = build_parser(prog).parse_args(argv)
+    args.prog = prog
     return args.handler(args)
+
+
+def alias_main() -> int:
+    """``rcsim-data``, the older name of ``rcsim data``."""
+    return main(prog="rcsim-data")
 
 
 def _user_folder() -> str:
@@ -86,7 +92,7 @@ def _run_download(args: argparse.Namespace) -> int:
     dest = Path(args.dest) if args.dest is not None else user_data_dir()
     if dest is None:
         print(
-            "rcsim-data: there is no per-user data folder (no home directory); pass --dest DIR",
+            f"{args.prog}: there is no per-user data folder (no home directory); pass --dest DIR",
             file=sys.stderr,
         )
         return 2
@@ -95,11 +101,11 @@ def _run_download(args: argparse.Namespace) -> int:
         try:
             written = download(dest, args.only, force=args.force, timeout=args.timeout)
         except DownloadError as exc:
-            print(f"rcsim-data: {exc}", file=sys.stderr)
+            print(f"{args.prog}: {exc}", file=sys.stderr)
             return 1
         finally:
             for warning in caught:
-                print(f"rcsim-data: warning: {warning.message}", file=sys.stderr)
+                print(f"{args.prog}: warning: {warning.message}", file=sys.stderr)
     if not written:
         print(f"Nothing to do: the requested data sets are already in {dest} (use --force to refetch).")
     for path in written:

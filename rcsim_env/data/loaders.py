@@ -43,9 +43,9 @@ SENTEVAL_STS_SUBSETS: dict[int, tuple[str, ...]] = {
 }
 SENTEVAL_PARENTS: tuple[str, ...] = ("sts", "senteval", "downstream/STS", ".")
 HOW_TO_GET_SENTEVAL = (
-    "STS12-STS16 are not fetched by `rcsim-data download`: run SentEval's "
+    "STS12-STS16 are not fetched by `rcsim data download`: run SentEval's "
     "data/downstream/get_transfer_data.bash and put its STS12-en-test ... STS16-en-test folders "
-    "under <data dir>/sts/, or point to their parent folder (rcsim-eval --senteval-dir DIR; root= in Python)."
+    "under <data dir>/sts/, or point to their parent folder (rcsim eval --senteval-dir DIR; root= in Python)."
 )
 
 

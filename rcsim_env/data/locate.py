@@ -1,10 +1,10 @@
 """Where the data lives: the candidate data directories, their layout, and finding a file in them.
 
 Data is looked for in this order: the ``--data-dir`` option (``data_dir=`` in Python), the
-``RCSIM_DATA`` environment variable, then the per-user data folder that ``rcsim-data download``
+``RCSIM_DATA`` environment variable, then the per-user data folder that ``rcsim data download``
 fills (``~/.cache/rcsim/data`` by default; see :func:`user_data_dir`). Nothing else is searched.
 
-A data directory holds the public data sets in this layout (the one ``rcsim-data download``
+A data directory holds the public data sets in this layout (the one ``rcsim data download``
 writes)::
 
     sts/STSBenchmark/sts-{train,dev,test}.csv
@@ -33,7 +33,7 @@ SICK_FILES: dict[str, str] = {
     "test": "sts/SICK/SICK_test_annotated.txt",
 }
 # Each MRPC split: the tab-separated copy's name first, then the original release's name (the one
-# `rcsim-data download` writes).
+# `rcsim data download` writes).
 MRPC_FILES: dict[str, tuple[str, str]] = {
     split: (f"para/MRPC/msr-para-{split}.tsv", f"para/MRPC/msr_paraphrase_{split}.txt")
     for split in ("train", "test")
@@ -51,7 +51,7 @@ CACHE_ENV_VAR = "RCSIM_CACHE_DIR"
 
 
 def user_data_dir() -> Path | None:
-    """Return the per-user data folder, the one ``rcsim-data download`` fills by default.
+    """Return the per-user data folder, the one ``rcsim data download`` fills by default.
 
     It is ``$RCSIM_CACHE_DIR/data`` when ``RCSIM_CACHE_DIR`` is set, else
     ``$XDG_CACHE_HOME/rcsim/data`` when ``XDG_CACHE_HOME`` is an absolute path, else
@@ -75,7 +75,7 @@ def how_to_get_data() -> str:
     target = user_data_dir()
     into = f" into {target}" if target is not None else ""
     return (
-        f"Get the data with `rcsim-data download` (fetches the public releases{into}), or point to an "
+        f"Get the data with `rcsim data download` (fetches the public releases{into}), or point to an "
         f"existing copy with --data-dir DIR or the {ENV_VAR} environment variable."
     )
 

@@ -9,7 +9,7 @@
   :mod:`~rcsim_env.labelling.needs_flask`); nothing else here needs it;
 - :mod:`~rcsim_env.labelling.export`: JSONL/CSV export that the replay oracle reads, and import;
 - :mod:`~rcsim_env.labelling.agreement`: Pearson, Spearman and Krippendorff's alpha;
-- :mod:`~rcsim_env.labelling.cli`: the ``rcsim-label`` command.
+- :mod:`~rcsim_env.labelling.cli`: the ``rcsim label`` command.
 
 The oracles that wait for people are in :mod:`rcsim_env.oracles.human`.
 """

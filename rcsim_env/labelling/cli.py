@@ -1,9 +1,9 @@
-"""``rcsim-label``: label sentence pairs in a browser, and export, import and measure the labels.
+"""``rcsim label``: label sentence pairs in a browser, and export, import and measure the labels.
 
-    rcsim-label serve --pairs pairs.jsonl --db labels.sqlite      # open the printed URL
-    rcsim-label export --db labels.sqlite --output labels.jsonl   # or .csv
-    rcsim-label import --db labels.sqlite --input labels.jsonl
-    rcsim-label agreement --db labels.sqlite
+    rcsim label serve --pairs pairs.jsonl --db labels.sqlite      # open the printed URL
+    rcsim label export --db labels.sqlite --output labels.jsonl   # or .csv
+    rcsim label import --db labels.sqlite --input labels.jsonl
+    rcsim label agreement --db labels.sqlite
 
 Every subcommand has ``--help``. Only ``serve`` needs Flask (``pip install "rcsim[label]"``);
 without it, ``serve`` exits with status 2 and says so.
@@ -29,7 +29,7 @@ TOKEN_VARIABLE = "RCSIM_LABEL_TOKEN"
 
 @dataclass
 class ServeConfig:
-    """``rcsim-label serve``: the labelling page for a pairs file."""
+    """``rcsim label serve``: the labelling page for a pairs file."""
 
     pairs: str | None = field(
         default=None,
@@ -56,7 +56,7 @@ class ServeConfig:
 
 @dataclass
 class ExportConfig:
-    """``rcsim-label export``: write the judgements to a file a replay oracle can read."""
+    """``rcsim label export``: write the judgements to a file a replay oracle can read."""
 
     db: str = field(default="labels.sqlite", metadata={"help": "the SQLite label store"})
     output: str = field(default="", metadata={"help": "file to write: .jsonl or .csv (required)"})
@@ -71,7 +71,7 @@ class ExportConfig:
 
 @dataclass
 class ImportConfig:
-    """``rcsim-label import``: read an exported (or plain pairs) file into a label store."""
+    """``rcsim label import``: read an exported (or plain pairs) file into a label store."""
 
     db: str = field(default="labels.sqlite", metadata={"help": "the SQLite label store (created if missing)"})
     input: str = field(default="", metadata={"help": "file to read: .jsonl or .csv (required)"})
@@ -82,7 +82,7 @@ class ImportConfig:
 
 @dataclass
 class AgreementConfig:
-    """``rcsim-label agreement``: agreement between annotators and with gold."""
+    """``rcsim label agreement``: agreement between annotators and with gold."""
 
     db: str = field(default="labels.sqlite", metadata={"help": "the SQLite label store"})
     json: bool = field(default=False, metadata={"help": "print the figures as JSON"})
@@ -213,9 +213,9 @@ COMMANDS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``rcsim-label`` parser, one subcommand per job, one option per config field."""
-    parser = argparse.ArgumentParser(prog="rcsim-label", description=__doc__.splitlines()[0])
+def build_parser(prog: str = "rcsim label") -> argparse.ArgumentParser:
+    """The ``rcsim label`` parser, one subcommand per job, one option per config field."""
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     for name, (config_class, _run, help_text) in COMMANDS.items():
         sub = commands.add_parser(name, help=help_text, description=f"{help_text}. {config_class.__doc__}")
@@ -223,9 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str = "rcsim label") -> int:
     """Parse ``argv`` and run the subcommand; bad settings or data exit with status 2 and a message."""
-    parser = build_parser()
+    parser = build_parser(prog)
     args = parser.parse_args(argv)
     config_class, run, _help = COMMANDS[args.command]
     try:
@@ -233,6 +233,11 @@ def main(argv: list[str] | None = None) -> int:
     except (RCSimError, ValueError, OSError) as exc:  # bad settings or data: say what, without a traceback
         parser.error(str(exc))
     return 2  # not reached: parser.error exits
+
+
+def alias_main() -> int:
+    """``rcsim-label``, the older name of ``rcsim label``."""
+    return main(prog="rcsim-label")
 
 
 if __name__ == "__main__":

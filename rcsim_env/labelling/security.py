@@ -179,7 +179,7 @@ class PageSecurity:
         if given is None:
             raise RequestRefused(
                 401,
-                "this labelling page needs its access token: open the URL that rcsim-label serve printed "
+                "this labelling page needs its access token: open the URL that rcsim label serve printed "
                 "(it ends in ?token=...), or send Authorization: Bearer TOKEN",
             )
         if not hmac.compare_digest(given.encode("utf-8"), self.token.encode("utf-8")):

@@ -3,7 +3,7 @@
 One SQLite file holds everything. Tables:
 
 - ``pairs``: each distinct (sentence_a, sentence_b) once, with its gold score when known,
-  where it came from (``source_id``) and, for pairs loaded by ``rcsim-label serve
+  where it came from (``source_id``) and, for pairs loaded by ``rcsim label serve
   --pairs``, its position in the labelling set (``in_task``, ``position``).
 - ``judgements``: one row per answer, never deleted: annotator, score (NULL when
   skipped), ``skipped``, ``judged_at`` (Unix seconds), the pair, the live request it

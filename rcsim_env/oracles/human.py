@@ -3,7 +3,7 @@
 Both store every answer durably before ``judge`` returns it (the web oracle always, the
 terminal oracle when given a :class:`~rcsim_env.labelling.store.LabelStore`), so what a
 person clicked survives any crash of the training run, and the replay oracle can train
-from the same labels later (``rcsim-label export``, then ``--oracle replay --labels``).
+from the same labels later (``rcsim label export``, then ``--oracle replay --labels``).
 
 **Skips and timeouts.** ``judge`` returns ``None`` when the person skips the pair and,
 for the web oracle, when nobody answers within ``timeout`` seconds. The environment

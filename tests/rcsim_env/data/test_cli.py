@@ -26,7 +26,7 @@ def test_every_command_has_help(argv: list[str], capsys: pytest.CaptureFixture[s
         main(argv)
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    assert out.startswith("usage: rcsim-data")
+    assert out.startswith("usage: rcsim data")
     assert {"--help": "download", "download": "--only", "where": "--data-dir"}[argv[0]] in out
 
 
@@ -88,7 +88,7 @@ def test_download_failure_exits_1_with_the_url(
     )
     assert main(["download", "--dest", str(isolated / "d"), "--only", "wiki"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("rcsim-data: could not download http://127.0.0.1:9/wiki")
+    assert err.startswith("rcsim data: could not download http://127.0.0.1:9/wiki")
     assert "RCSIM_DATA" in err
 
 
@@ -130,7 +130,7 @@ def test_download_elsewhere_says_how_to_use_it(
     assert main(["download", "--dest", str(isolated / "d"), "--only", "wiki"]) == 0
     captured = capsys.readouterr()
     assert f"--data-dir {isolated / 'd'}" in captured.out and f"RCSIM_DATA={isolated / 'd'}" in captured.out
-    assert "rcsim-data: warning: " in captured.err and "first 4 bytes" in captured.err
+    assert "rcsim data: warning: " in captured.err and "first 4 bytes" in captured.err
 
 
 def test_download_checksum_failure_exits_1_naming_the_digests(

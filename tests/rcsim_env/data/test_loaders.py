@@ -143,7 +143,7 @@ def test_load_stsb_unknown_split(isolated: Path) -> None:
 
 
 def test_load_stsb_missing_file(isolated: Path) -> None:
-    with pytest.raises(DataNotFoundError, match="rcsim-data download"):
+    with pytest.raises(DataNotFoundError, match="rcsim data download"):
         load_stsb("test", data_dir=isolated)
 
 

@@ -174,7 +174,7 @@ def test_not_found_message_lists_every_directory_and_how_to_get_data(
     assert str(sandbox / "explicit") in lines[1] and "--data-dir" in lines[1] and "does not exist" in lines[1]
     assert str(sandbox / "env") in lines[2] and "does not exist" not in lines[2]
     assert str(user_folder(sandbox)) in lines[3] and "per-user" in lines[3]
-    assert "rcsim-data download" in message
+    assert "rcsim data download" in message
     assert "--data-dir" in lines[-1] and "RCSIM_DATA" in lines[-1]
     assert f"into {user_folder(sandbox)}" in lines[-1]
 
@@ -185,7 +185,7 @@ def test_not_found_message_names_the_settings_left_unset(sandbox: Path) -> None:
     lines = str(info.value).splitlines()
     assert lines[1].strip().startswith(str(user_folder(sandbox)))
     assert lines[2] == "Not set, so not searched: --data-dir / data_dir argument, $RCSIM_DATA."
-    assert "rcsim-data download" in lines[3]
+    assert "rcsim data download" in lines[3]
 
 
 def test_not_found_names_the_alternatives_too(sandbox: Path) -> None:

@@ -48,7 +48,7 @@ def test_mrpc_labels_are_put_on_the_0_5_scale(tmp_path: Path) -> None:
 
 
 def test_a_missing_data_set_says_where_it_looked(no_data_anywhere: Path) -> None:
-    with pytest.raises(DataNotFoundError, match="rcsim-data download") as error:
+    with pytest.raises(DataNotFoundError, match="rcsim data download") as error:
         load_pool("sick-trial")
     assert str(no_data_anywhere.parent / "cache" / "data") in str(error.value)
 

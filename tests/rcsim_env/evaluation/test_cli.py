@@ -106,7 +106,7 @@ def test_cli_single_missing_task_exits_non_zero_with_the_message(
     )
     assert code == 1
     err = capsys.readouterr().err
-    assert "stsb-test" in err and "sts-test.csv was not found" in err and "rcsim-data download" in err
+    assert "stsb-test" in err and "sts-test.csv was not found" in err and "rcsim data download" in err
     assert not output.exists()
 
 

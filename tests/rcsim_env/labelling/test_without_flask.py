@@ -179,7 +179,7 @@ def test_rcsim_label_serve_without_flask_exits_2_with_the_install_command(tmp_pa
     finished = run_without(args, missing=missing)
     assert finished.returncode == 2
     assert "Traceback" not in finished.stderr
-    assert "rcsim-label: error: " in finished.stderr
+    assert "rcsim label: error: " in finished.stderr
     assert_says_install_flask(finished.stderr, missing_module=missing.split(",")[0])
     assert not db.exists()  # refused before touching anything
 
