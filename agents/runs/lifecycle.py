@@ -290,8 +290,12 @@ class TrainingRun(ABC):
         finally:
             self.eval_seconds += time.perf_counter() - started
 
-    def _score_dev(self, save_best: bool) -> None:
-        """Main process: score dev at this position, log it, and keep the model if it is the best."""
+    def _score_dev(self, save_best: bool, synchronise: bool = True) -> None:
+        """Main process: score dev at this position, log it, and keep the model if it is the best.
+
+        Every process must call it, unless ``synchronise`` is False (a call from code only the
+        main process runs).
+        """
         if self.is_main:
             score = self._timed(self.evaluate_dev)
             if score is not None:
@@ -301,7 +305,8 @@ class TrainingRun(ABC):
                     self.best = {self.unit: self.position, self.dev_metric: score}
                     if save_best:
                         self._save_best()
-        self.barrier()
+        if synchronise:
+            self.barrier()
 
     def _save_best(self) -> None:
         started = time.perf_counter()
@@ -479,7 +484,7 @@ class TrainingRun(ABC):
 
     def _export(self) -> None:
         if not self.dev_history or self.dev_history[-1][self.unit] != self.position:
-            self._score_dev(save_best=False)
+            self._score_dev(save_best=False, synchronise=False)
         if self.dev_history:
             self.after[f"final_{self.dev_metric}"] = self.dev_history[-1][self.dev_metric]
         if self.settings.keep_best and self.best and self.best[self.unit] != self.position:
