@@ -396,6 +396,18 @@ def test_rgb_array_render_draws_the_ansi_text_on_a_frame_of_fixed_size():
     assert huge.render().shape == (480, 640, 3)
 
 
+def test_frame_wrappers_collect_one_frame_per_step():
+    env = gym.wrappers.RenderCollection(
+        gym.make(rcsim_env.SENTENCE_SIMILARITY_ID, pairs=POOL, render_mode="rgb_array", episode_length=3)
+    )
+    env.reset(seed=0)
+    for _ in range(3):
+        env.step(np.zeros(1, np.float32))
+    frames = env.render()
+    assert len(frames) == 4 and all(f.shape == (480, 640, 3) and f.dtype == np.uint8 for f in frames)
+    assert len({f.tobytes() for f in frames}) == 4  # every step drew something new
+
+
 def test_default_env_serves_sts_b_train(shared_data_dir):
     env = gym.make(rcsim_env.SENTENCE_SIMILARITY_ID, data_dir=str(shared_data_dir))
     assert len(env.unwrapped.pairs) == 5749
