@@ -14,7 +14,7 @@ import numpy as np
 from gymnasium import spaces
 
 from rcsim_env.data.pairs import ScoredPair
-from rcsim_env.envs.common import build_pair_pool, check_render_mode, render_text
+from rcsim_env.envs.common import RENDER_MODES, build_pair_pool, check_render_mode, render_text
 from rcsim_env.envs.similarity import EpisodeStateError
 from rcsim_env.errors import InvalidActionError
 
@@ -171,6 +171,20 @@ class SentenceDistillationEnv(gym.Env):
     ## Reset options
     ``{"pair_id": id}`` serves that pair next. Unknown options raise ValueError.
 
+    ## Rendering (``render_mode=``)
+    ``"ansi"``: ``render()`` returns the pair with each word marked (dropped ``-word``,
+    undecided ``?word``) and the last judgement as text; ``"human"``: prints that text;
+    ``"rgb_array"``: returns it drawn as a uint8 image of shape (480, 640, 3), for
+    Gymnasium's ``RecordVideo`` and SB3's ``VecVideoRecorder`` (drawn only when
+    ``render()`` is called).
+
+    ## Stable-Baselines3 and vector environments
+    ``stable_baselines3.common.env_util.make_vec_env("RCSim/SentenceDistillation-v0",
+    env_kwargs=...)`` works as is, with any SB3 algorithm for a ``Discrete`` action space.
+    Forked ``AsyncVectorEnv`` workers run torch with one intra-op thread, so that the critic
+    cannot deadlock in OpenMP (see :mod:`rcsim_env.envs.fork_safety`); pass
+    ``vector_kwargs={"context": "spawn"}`` to start them fresh instead.
+
     Args:
         pairs: the pool (``ScoredPair``s, ``(a, b, score)`` tuples or dicts) with scores in
             ``[0, label_scale]``; default MRPC ``split``.
@@ -187,10 +201,11 @@ class SentenceDistillationEnv(gym.Env):
         max_steps: decisions per episode before truncation (None: no limit).
         data_dir: where to look for MRPC when ``pairs`` is None.
         split: the MRPC split of the default pool.
-        render_mode: ``"ansi"`` (render returns text) or ``"human"`` (render prints it).
+        render_mode: ``"ansi"`` (render returns text), ``"human"`` (render prints it) or
+            ``"rgb_array"`` (render returns the text drawn as an RGB image).
     """
 
-    metadata = {"render_modes": ["ansi", "human"], "render_fps": 4}
+    metadata = {"render_modes": list(RENDER_MODES), "render_fps": 4}
 
     def __init__(
         self,
@@ -384,8 +399,9 @@ class SentenceDistillationEnv(gym.Env):
         state = np.concatenate([self._cell, self._hidden, vector]).astype(np.float32)
         return np.clip(state, self.observation_space.low, self.observation_space.high)
 
-    def render(self) -> str | None:
-        """``"ansi"``: the pair as text (dropped words ``-word``, undecided ``?word``); ``"human"``: print."""
+    def render(self) -> str | np.ndarray | None:
+        """The pair as text (dropped words ``-word``, undecided ``?word``) for ``"ansi"``, printed for
+        ``"human"``, drawn as an RGB uint8 image (480, 640, 3) for ``"rgb_array"``; None without a mode."""
         return render_text(self.render_mode, self._render_text)
 
     def _render_text(self) -> str:

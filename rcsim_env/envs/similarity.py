@@ -13,7 +13,7 @@ from gymnasium import spaces
 
 from rcsim_env.data.pairs import ScoredPair
 from rcsim_env.encoders.sentence_encoder import SentenceEncoder, load_tokenizer
-from rcsim_env.envs.common import build_pair_pool, check_render_mode, render_text
+from rcsim_env.envs.common import RENDER_MODES, build_pair_pool, check_render_mode, render_text
 from rcsim_env.envs.observations import EmbeddingObserver, TextObserver, TokenObserver
 from rcsim_env.errors import InvalidActionError, LabelBudgetExhaustedError, RCSimError
 from rcsim_env.oracles.base import Oracle, checked_judgement
@@ -117,6 +117,28 @@ class SentenceSimilarityEnv(gym.Env):
     Pair order and simulated label noise come from ``self.np_random`` only; a human
     oracle is nondeterministic, whatever the seed.
 
+    ## Rendering (``render_mode=``)
+    ``"ansi"``: ``render()`` returns the current pair, the last judgement and the queries
+    used as text; ``"human"``: prints that text; ``"rgb_array"``: returns it drawn as a
+    uint8 image of shape (480, 640, 3), for Gymnasium's ``RecordVideo`` and SB3's
+    ``VecVideoRecorder`` (drawn only when ``render()`` is called).
+
+    ## Stable-Baselines3 and vector environments
+    SB3 reads the ``"embedding"`` (``MlpPolicy``) and ``"tokens"`` (``MultiInputPolicy``)
+    observations; ``"text"`` observations are strings, which SB3 policies cannot read.
+    ``stable_baselines3.common.env_util.make_vec_env("RCSim/SentenceSimilarity-v0",
+    env_kwargs=...)`` works as is. When the label budget can run out inside
+    ``model.learn()``, pass ``callback=agents.sb3_callbacks.StopOnLabelBudget()``: it ends
+    ``learn()`` cleanly at the step that spends the last label.
+
+    Worker processes of an ``AsyncVectorEnv`` (``gymnasium.make_vec(...,
+    vectorization_mode="async")``) that are forked (the default on Linux before Python
+    3.14) run torch with one intra-op thread (:mod:`rcsim_env.envs.fork_safety`): a forked
+    child cannot use the parent's OpenMP threads and would otherwise deadlock in its first
+    forward pass once the parent has encoded with several. The workers already run their
+    environments in parallel; to keep torch's thread count in them, start them fresh with
+    ``vector_kwargs={"context": "spawn"}`` (or ``"forkserver"``).
+
     Args:
         pairs: the pool: ``ScoredPair``s, ``(a, b[, score])`` tuples or dicts; a registered pool
             name (``"sick-train"``; see :data:`rcsim_env.data.POOLS`); or the path of a pairs
@@ -139,10 +161,11 @@ class SentenceSimilarityEnv(gym.Env):
             pool's data set, before ``$RCSIM_DATA`` and the per-user data folder.
         split: the STS-B split for the default pool.
         precompute: in embedding mode, encode the whole pool at construction.
-        render_mode: ``"ansi"`` (render returns text) or ``"human"`` (render prints it).
+        render_mode: ``"ansi"`` (render returns text), ``"human"`` (render prints it) or
+            ``"rgb_array"`` (render returns the text drawn as an RGB image).
     """
 
-    metadata = {"render_modes": ["ansi", "human"], "render_fps": 4}
+    metadata = {"render_modes": list(RENDER_MODES), "render_fps": 4}
 
     def __init__(
         self,
@@ -290,7 +313,10 @@ class SentenceSimilarityEnv(gym.Env):
         if self.budget_left == 0:
             raise LabelBudgetExhaustedError(
                 f"the label budget of {self.label_budget} oracle queries is spent; "
-                "create the environment with a larger label_budget to ask for more labels"
+                "create the environment with a larger label_budget to ask for more labels. "
+                "The step that spent the last label said so in info['budget_exhausted']; with "
+                "Stable-Baselines3, pass callback=StopOnLabelBudget() (from agents.sb3_callbacks) "
+                "to model.learn() to stop there cleanly"
             )
         index = self._current_index()
         pair = self.pairs[index]
@@ -364,8 +390,9 @@ class SentenceSimilarityEnv(gym.Env):
         self.queries_used = int(state["queries_used"])
         self._last = None
 
-    def render(self) -> str | None:
-        """``"ansi"``: return the current pair and the last judgement as text; ``"human"``: print it."""
+    def render(self) -> str | np.ndarray | None:
+        """The current pair and the last judgement: text (``"ansi"``), printed (``"human"``) or an
+        RGB uint8 image of shape (480, 640, 3) (``"rgb_array"``); None without a render mode."""
         return render_text(self.render_mode, self._render_text)
 
     def _render_text(self) -> str:

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from rcsim_env.envs.common import build_pair_pool, check_render_mode, render_text
@@ -24,3 +25,13 @@ def test_render_modes_are_checked_and_human_mode_prints(capsys):
     assert render_text("ansi", lambda: "text") == "text"
     assert render_text("human", lambda: "shown") is None
     assert capsys.readouterr().out == "shown\n"
+    frame = render_text("rgb_array", lambda: "drawn")
+    assert frame.shape == (480, 640, 3) and frame.dtype == np.uint8
+
+
+def test_no_render_mode_warns_and_builds_nothing():
+    def build():
+        raise AssertionError("the text must not be built")
+
+    with pytest.warns(UserWarning, match="render_mode=None"):
+        assert render_text(None, build) is None

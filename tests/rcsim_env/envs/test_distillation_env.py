@@ -61,17 +61,18 @@ def test_the_id_is_registered_and_exported():
     assert "SENTENCE_DISTILLATION_ID" in rcsim_env.__all__
 
 
-def test_gymnasium_checker_passes_without_warnings(critic):
-    env = gym.make(rcsim_env.SENTENCE_DISTILLATION_ID, pairs=POOL, critic=critic)
+@pytest.mark.parametrize("render_mode", [None, "rgb_array"])
+def test_gymnasium_checker_passes_without_warnings(critic, render_mode):
+    env = gym.make(rcsim_env.SENTENCE_DISTILLATION_ID, pairs=POOL, critic=critic, render_mode=render_mode)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        gym_check_env(env.unwrapped)
+        gym_check_env(env.unwrapped)  # also makes and renders every declared render mode
 
 
 def test_sb3_checker_passes_without_warnings(critic):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        sb3_check_env(make_env(critic))
+        sb3_check_env(make_env(critic, render_mode="rgb_array"), skip_render_check=False)
 
 
 def test_spaces_are_discrete_keep_drop_and_a_float32_state(critic):
@@ -206,6 +207,17 @@ def test_render_marks_dropped_and_undecided_words(critic):
     assert "A: -the woman ?reads ?a ?book" in text and "B: ?a ?woman ?reads" in text
 
 
+def test_rgb_array_render_is_an_image_of_the_text(critic):
+    env = make_env(critic, render_mode="rgb_array")
+    assert env.metadata["render_modes"] == ["ansi", "human", "rgb_array"]
+    env.reset(seed=0, options={"pair_id": "p2"})
+    first = env.render()
+    env.step(0)
+    second = env.render()
+    assert first.shape == second.shape == (480, 640, 3) and first.dtype == np.uint8
+    assert (first < 128).any() and not np.array_equal(first, second)
+
+
 # ------------------------------------------------------------------ bad input
 @pytest.mark.parametrize(
     "action",
@@ -254,7 +266,9 @@ def test_bad_pools_are_refused(critic, pairs, error, message):
         ({"label_scale": 0}, "label_scale"),
         ({"max_words": 0}, "max_words"),
         ({"max_steps": 0}, "max_steps"),
-        ({"render_mode": "rgb_array"}, "render_mode"),
+        ({"render_mode": "rgb"}, "render_mode"),
+        ({"render_mode": "RGB_ARRAY"}, "render_mode"),
+        ({"render_mode": ""}, "render_mode"),
     ],
 )
 def test_bad_settings_are_refused(critic, kwargs, message):

@@ -49,20 +49,71 @@ def make_env(**kwargs):
 
 
 # ------------------------------------------------------------------ API conformance
+@pytest.mark.parametrize("render_mode", [None, "rgb_array"])
 @pytest.mark.parametrize("mode", ["text", "tokens", "embedding"])
-def test_gymnasium_checker_passes_without_warnings(mode, tiny_encoder):
-    env = gym.make(rcsim_env.SENTENCE_SIMILARITY_ID, pairs=POOL, observation=mode, encoder=tiny_encoder)
+def test_gymnasium_checker_passes_without_warnings(mode, render_mode, tiny_encoder):
+    env = gym.make(
+        rcsim_env.SENTENCE_SIMILARITY_ID,
+        pairs=POOL,
+        observation=mode,
+        encoder=tiny_encoder,
+        token_length=16,
+        render_mode=render_mode,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        gym_check_env(env.unwrapped)
+        gym_check_env(env.unwrapped)  # also makes and renders every declared render mode
 
 
 @pytest.mark.parametrize("mode", ["tokens", "embedding"])
 def test_sb3_checker_passes_without_warnings(mode, tiny_encoder):
-    env = make_env(observation=mode, encoder=tiny_encoder)
+    env = gym.make(
+        rcsim_env.SENTENCE_SIMILARITY_ID,
+        pairs=POOL,
+        observation=mode,
+        encoder=tiny_encoder,
+        token_length=16,
+        render_mode="rgb_array",
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        sb3_check_env(env)
+        sb3_check_env(env, skip_render_check=False)
+        sb3_check_env(env.unwrapped, skip_render_check=False)
+
+
+def test_sb3_cannot_read_text_observations_as_the_docstring_says():
+    assert "SB3 policies cannot read" in SentenceSimilarityEnv.__doc__
+    with pytest.raises(AssertionError, match="numpy array"):
+        sb3_check_env(make_env(observation="text"))
+
+
+@pytest.mark.parametrize("mode", ["text", "tokens", "embedding"])
+def test_a_sync_vector_env_serves_every_observation_mode(mode, tiny_encoder):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        envs = gym.make_vec(
+            rcsim_env.SENTENCE_SIMILARITY_ID,
+            num_envs=3,
+            vectorization_mode="sync",
+            pairs=POOL,
+            observation=mode,
+            encoder=tiny_encoder,
+            token_length=16,
+            episode_length=4,
+            render_mode="rgb_array",
+        )
+        observations, infos = envs.reset(seed=5)
+        assert observations in envs.observation_space and len(infos["pair_id"]) == 3
+        truncations = 0
+        for _ in range(10):
+            observations, rewards, terminated, truncated, infos = envs.step(envs.action_space.sample())
+            assert observations in envs.observation_space
+            assert rewards.shape == (3,) and np.all(np.isfinite(rewards)) and not terminated.any()
+            truncations += int(truncated.sum())
+        frames = envs.render()
+        envs.close()
+    assert truncations == 6  # each env truncates after steps 4 and 9 (step 5 is the autoreset)
+    assert len(frames) == 3 and all(f.shape == (480, 640, 3) and f.dtype == np.uint8 for f in frames)
 
 
 def test_spaces(tiny_encoder):
@@ -297,7 +348,9 @@ def test_bad_pools_are_refused_with_the_pair_index(pairs, error):
         {"observation": "pixels"},
         {"episode_length": 0},
         {"label_budget": -1},
-        {"render_mode": "rgb_array"},
+        {"render_mode": "rgb"},
+        {"render_mode": "RGB_ARRAY"},
+        {"render_mode": ""},
         {"noise": "loud"},
         {"reward": "huber"},
         {"skip_reward": float("nan")},
@@ -329,6 +382,34 @@ def test_render_modes():
     env.step(np.zeros(1, np.float32))
     text = env.render()
     assert "A: " in text and "B: " in text and "oracle" in text and "queries used 1" in text
+
+
+def test_rgb_array_render_draws_the_ansi_text_on_a_frame_of_fixed_size():
+    env = make_env(render_mode="rgb_array", noise="exact")
+    assert env.metadata["render_modes"] == ["ansi", "human", "rgb_array"]
+    env.reset(seed=0)
+    before = env.render()
+    env.step(np.zeros(1, np.float32))
+    after = env.render()
+    for frame in (before, after):
+        assert isinstance(frame, np.ndarray) and frame.shape == (480, 640, 3) and frame.dtype == np.uint8
+    assert (after < 128).any() and (after == 255).mean() > 0.5  # dark text on a white page
+    assert not np.array_equal(before, after)  # the judgement line and the next pair appeared
+    huge = make_env(pairs=[("the dog " * 20000, "a cat", 1.0), ("x", "y", 2.0)], render_mode="rgb_array")
+    huge.reset(seed=0)
+    assert huge.render().shape == (480, 640, 3)
+
+
+def test_frame_wrappers_collect_one_frame_per_step():
+    env = gym.wrappers.RenderCollection(
+        gym.make(rcsim_env.SENTENCE_SIMILARITY_ID, pairs=POOL, render_mode="rgb_array", episode_length=3)
+    )
+    env.reset(seed=0)
+    for _ in range(3):
+        env.step(np.zeros(1, np.float32))
+    frames = env.render()
+    assert len(frames) == 4 and all(f.shape == (480, 640, 3) and f.dtype == np.uint8 for f in frames)
+    assert len({f.tobytes() for f in frames}) == 4  # every step drew something new
 
 
 def test_default_env_serves_sts_b_train(shared_data_dir):
