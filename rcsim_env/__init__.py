@@ -2,12 +2,16 @@
 
 Importing this package registers the Gymnasium environments ``RCSim/SentenceSimilarity-v0`` and
 ``RCSim/SentenceDistillation-v0``; ``gymnasium.make("rcsim_env:RCSim/SentenceSimilarity-v0")``
-imports it for you.
+imports it for you. It also makes forked worker processes (an ``AsyncVectorEnv`` or SB3's
+``SubprocVecEnv`` with the ``fork`` start method) run torch with one intra-op thread, so that they
+cannot deadlock in OpenMP: see :mod:`rcsim_env.fork_safety`.
 """
 
 from __future__ import annotations
 
 import gymnasium
+
+from rcsim_env import fork_safety  # noqa: F401  (registers the fork hook)
 
 __version__ = "0.1.0"
 

@@ -182,7 +182,7 @@ class SentenceDistillationEnv(gym.Env):
     ``stable_baselines3.common.env_util.make_vec_env("RCSim/SentenceDistillation-v0",
     env_kwargs=...)`` works as is, with any SB3 algorithm for a ``Discrete`` action space.
     Forked ``AsyncVectorEnv`` workers run torch with one intra-op thread, so that the critic
-    cannot deadlock in OpenMP (see :mod:`rcsim_env.envs.fork_safety`); pass
+    cannot deadlock in OpenMP (see :mod:`rcsim_env.fork_safety`); pass
     ``vector_kwargs={"context": "spawn"}`` to start them fresh instead.
 
     Args:

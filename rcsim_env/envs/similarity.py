@@ -18,18 +18,12 @@ from rcsim_env.envs.observations import EmbeddingObserver, TextObserver, TokenOb
 from rcsim_env.errors import InvalidActionError, LabelBudgetExhaustedError, RCSimError
 from rcsim_env.oracles.base import Oracle, checked_judgement
 from rcsim_env.oracles.dataset import DatasetOracle
-from rcsim_env.oracles.noise import AnnotatorNoise
+from rcsim_env.oracles.noise import NOISE_PRESETS, AnnotatorNoise
 from rcsim_env.rewards import RewardFn, checked_reward, get_reward_fn
 from rcsim_env.validation import MAX_SCORE
 
 OBSERVATION_MODES = ("text", "tokens", "embedding")
 RESET_OPTIONS = ("pair_ids",)
-NOISE_PRESETS = {
-    "mild": AnnotatorNoise.mild,
-    "exact": AnnotatorNoise.exact,
-    "rounded": AnnotatorNoise.rounded,
-    "paper": AnnotatorNoise.paper,
-}
 _ACTION_TOLERANCE = 1e-6
 
 
@@ -133,7 +127,7 @@ class SentenceSimilarityEnv(gym.Env):
 
     Worker processes of an ``AsyncVectorEnv`` (``gymnasium.make_vec(...,
     vectorization_mode="async")``) that are forked (the default on Linux before Python
-    3.14) run torch with one intra-op thread (:mod:`rcsim_env.envs.fork_safety`): a forked
+    3.14) run torch with one intra-op thread (:mod:`rcsim_env.fork_safety`): a forked
     child cannot use the parent's OpenMP threads and would otherwise deadlock in its first
     forward pass once the parent has encoded with several. The workers already run their
     environments in parallel; to keep torch's thread count in them, start them fresh with
@@ -419,6 +413,4 @@ def _noise_model(noise: AnnotatorNoise | str | None) -> AnnotatorNoise:
         return AnnotatorNoise.mild()
     if isinstance(noise, AnnotatorNoise):
         return noise
-    if noise in NOISE_PRESETS:
-        return NOISE_PRESETS[noise]()
-    raise ValueError(f"noise must be an AnnotatorNoise or one of {sorted(NOISE_PRESETS)}, got {noise!r}")
+    return NOISE_PRESETS[noise]()  # an unknown name raises UnknownNameError listing the presets
