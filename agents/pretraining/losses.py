@@ -3,7 +3,7 @@
 Each loss is a pure function on embeddings (testable on its own) plus a thin ``nn.Module``
 wrapper, in the style of sentence-transformers' losses.
 
-**ForceBasedInfoNCE** (``../shared/DESIGN.md``, step 2; the paper's section 3.1-3.2 and 4.2.2).
+**ForceBasedInfoNCE** ("Reinforcement Calibration SimCSE", sections 3.1-3.2 and 4.2.2).
 For a batch of k sentences:
 
 - the *estimated* similarity S = |cos| between the mean-pooled **input** token embeddings
