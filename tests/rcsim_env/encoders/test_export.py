@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -124,6 +127,19 @@ def test_a_dense_layer_is_refused_by_name(st_folder):
         SentenceEncoder.from_pretrained(st_folder(pooling="mean", dense=True), device="cpu")
 
 
+def test_a_pooling_dimension_other_than_the_hidden_size_is_refused(st_folder):
+    folder = st_folder(pooling="mean")
+    config_file = folder / "1_Pooling" / "config.json"
+    config = json.loads(config_file.read_text(encoding="utf-8"))
+    config.pop("word_embedding_dimension", None)
+    config["embedding_dimension"] = 16
+    config_file.write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(
+        ModelNotFoundError, match="expects 16-dimensional token states but .* hidden size is 32"
+    ):
+        SentenceEncoder.from_pretrained(folder, device="cpu")
+
+
 def test_the_exported_folder_has_a_model_card(tiny_encoder, tmp_path):
     from huggingface_hub import ModelCard as HubCard
 
@@ -138,3 +154,33 @@ def test_the_exported_folder_has_a_model_card(tiny_encoder, tmp_path):
     assert "RC-DDPG calibration" in parsed.text and "32-dimensional" in parsed.text
     default = tiny_encoder.save(tmp_path / "default").joinpath("README.md").read_text(encoding="utf-8")
     assert "library_name: sentence-transformers" in default and "base_model:" not in default  # a local base
+
+
+def test_a_hub_id_in_the_local_cache_gets_its_own_pooling(st_folder, tmp_path):
+    """The sentence-transformers files of a hub model are read from the Hugging Face cache too."""
+    folder = st_folder(pooling="cls", normalize=True)
+    snapshot = tmp_path / "cache" / "models--someone--tiny-cls" / "snapshots" / "0123abcd"
+    shutil.copytree(folder, snapshot)
+    (snapshot.parents[1] / "refs").mkdir()
+    (snapshot.parents[1] / "refs" / "main").write_text("0123abcd", encoding="utf-8")
+    script = (
+        "import json, sys\n"
+        "from rcsim_env.encoders import SentenceEncoder\n"
+        "encoder = SentenceEncoder.from_pretrained('someone/tiny-cls', device='cpu')\n"
+        "print(json.dumps([encoder.pooling, encoder.normalizes, encoder.encode(sys.argv[1:]).tolist()]))\n"
+    )
+    env = {
+        **os.environ,
+        "HF_HUB_CACHE": str(tmp_path / "cache"),
+        "HF_HUB_OFFLINE": "1",
+        "PYTHONPATH": os.pathsep.join(
+            [str(Path(__file__).resolve().parents[3]), os.environ.get("PYTHONPATH", "")]
+        ),
+    }
+    completed = subprocess.run(
+        [sys.executable, "-c", script, *SENTENCES], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert completed.returncode == 0, completed.stderr
+    pooling, normalizes, embeddings = json.loads(completed.stdout.splitlines()[-1])
+    assert (pooling, normalizes) == ("cls", True)
+    assert np.abs(np.array(embeddings, dtype=np.float32) - st_encode(folder)).max() < TOLERANCE
