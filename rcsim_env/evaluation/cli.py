@@ -21,7 +21,6 @@ from rcsim_env.evaluation.sts import TASKS, available_tasks, run_benchmarks
 if TYPE_CHECKING:
     from rcsim_env.encoders.sentence_encoder import SentenceEncoder
 
-DEFAULT_OUTPUT = Path("results/eval.json")
 DEFAULT_TASKS = ("stsb-test",)
 
 
@@ -70,8 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         metavar="PATH",
         type=Path,
-        default=DEFAULT_OUTPUT,
-        help=f"JSON file for the results; parent folders are created (default: {DEFAULT_OUTPUT})",
+        default=None,
+        help="also write the results with run metadata to this JSON file (parent folders are created); "
+        "without it the table is printed and nothing is written",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars or task lines on stderr")
     return parser
@@ -121,7 +121,9 @@ def _report_errors(results: dict[str, dict[str, Any]]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``rcsim-eval``: parse ``argv`` (default ``sys.argv[1:]``), run, print, write JSON.
+    """Entry point of ``rcsim-eval``: parse ``argv`` (default ``sys.argv[1:]``), run, print the table.
+
+    The JSON file is written only when ``--output`` names one.
 
     Returns the exit status: 0 when at least one task produced figures, 1 when the encoder
     could not be loaded or every requested task failed (e.g. its data is missing); the
@@ -150,13 +152,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         tasks,
         data_dir=args.data_dir,
         senteval_dir=args.senteval_dir,
-        progress=not args.no_progress,
+        show_progress=not args.no_progress,
         batch_size=args.batch_size,
     )
     _report_errors(results)
     if all("error" in result for result in results.values()):
         return 1
     print(format_table(results))
+    if args.output is None:
+        return 0
     timings = {
         "load_seconds": load_seconds,
         "tasks_seconds": {task: result["seconds"] for task, result in results.items()},

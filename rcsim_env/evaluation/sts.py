@@ -3,6 +3,8 @@
 Every STS figure is a plain cosine-vs-gold correlation x100 (no trained regressor on top).
 Each ``evaluate_*`` function returns a JSON-ready dict with at least ``split`` and ``n``;
 :func:`run_benchmarks` runs several tasks by name and keeps going past missing data.
+Every helper takes ``show_progress`` (off by default): a tqdm bar, labelled with what is being
+scored, follows the encoding.
 """
 
 from __future__ import annotations
@@ -44,18 +46,28 @@ TASKS: tuple[str, ...] = ("stsb-dev", "stsb-test", "sick", *SENTEVAL_TASKS, "mrp
 # --- encoding and scoring ----------------------------------------------------------------------------
 
 
+def _bar(show_progress: bool, description: str) -> bool | str:
+    """What the encoder's ``show_progress`` gets: the bar's label when a bar is wanted, else False."""
+    return description if show_progress else False
+
+
 def pair_cosines(
-    encoder: SentenceEncoder, pairs: Sequence[ScoredPair], batch_size: int = 64, progress: bool = False
+    encoder: SentenceEncoder,
+    pairs: Sequence[ScoredPair],
+    batch_size: int = 64,
+    show_progress: bool = False,
+    description: str = "evaluating",
 ) -> np.ndarray:
     """Cosine similarity of each pair's two sentences; returns a float64 array of ``len(pairs)``.
 
-    Both sides are encoded in one call, so a tqdm bar covers the whole set when ``progress`` is true.
+    Both sides are encoded in one call (each distinct sentence once), so with
+    ``show_progress`` one tqdm bar labelled ``description`` covers the whole set.
     """
     return encoder.similarity(
         [pair.sentence_a for pair in pairs],
         [pair.sentence_b for pair in pairs],
         batch_size=batch_size,
-        show_progress=progress,
+        show_progress=_bar(show_progress, description),
     )
 
 
@@ -68,33 +80,44 @@ def _gold(pairs: Sequence[ScoredPair]) -> np.ndarray:
 
 
 def evaluate_pairs(
-    encoder: SentenceEncoder, pairs: Iterable[object], batch_size: int = 64, progress: bool = False
+    encoder: SentenceEncoder,
+    pairs: Iterable[object],
+    batch_size: int = 64,
+    show_progress: bool = False,
+    description: str = "evaluating",
 ) -> Result:
     """Correlate the encoder's cosine similarities with the gold scores of ``pairs``.
 
     ``pairs`` holds :class:`~rcsim_env.data.pairs.ScoredPair` records (or anything
     :func:`~rcsim_env.data.pairs.coerce_pair` accepts), every one with a score, at least two.
-    Returns ``{"spearman": x100, "pearson": x100, "n": int}``.
+    The encoder is used in the mode it is in. Returns ``{"spearman": x100, "pearson": x100,
+    "n": int}``. ``show_progress`` draws a bar labelled ``description``.
     """
     checked = [coerce_pair(item, index) for index, item in enumerate(pairs)]
     gold = _gold(checked)
-    return correlations(pair_cosines(encoder, checked, batch_size, progress), gold)
+    return correlations(pair_cosines(encoder, checked, batch_size, show_progress, description), gold)
 
 
 # --- STS-B and SICK-R ------------------------------------------------------------------------------
 
 
-def spearman_of(encoder: SentenceEncoder, pairs: Iterable[object]) -> float:
+def spearman_of(
+    encoder: SentenceEncoder,
+    pairs: Iterable[object],
+    *,
+    batch_size: int = 64,
+    show_progress: bool = False,
+    description: str = "evaluating",
+) -> float:
     """Spearman x100 of the encoder's cosines against the gold scores of ``pairs``, in eval mode.
 
-    Dropout is off while it runs; the encoder's train/eval mode is restored afterwards.
+    Dropout is off while it runs; afterwards every submodule is back in the train/eval mode
+    it was in. ``show_progress`` draws a bar labelled ``description`` (e.g. "dev Spearman").
     """
-    was_training = encoder.training
-    encoder.eval()
-    try:
-        return float(evaluate_pairs(encoder, pairs)["spearman"])
-    finally:
-        encoder.train(was_training)
+    from rcsim_env.encoders.sentence_encoder import eval_mode  # imports torch: only when scoring
+
+    with eval_mode(encoder):
+        return float(evaluate_pairs(encoder, pairs, batch_size, show_progress, description)["spearman"])
 
 
 def evaluate_stsb(
@@ -103,7 +126,7 @@ def evaluate_stsb(
     data_dir: PathLike | None = None,
     *,
     batch_size: int = 64,
-    progress: bool = False,
+    show_progress: bool = False,
 ) -> Result:
     """Evaluate on the STS Benchmark ``split`` ("train", "dev" or "test").
 
@@ -111,7 +134,7 @@ def evaluate_stsb(
     split's file is in no data directory.
     """
     pairs = load_stsb(split, data_dir)
-    return {"split": split, **evaluate_pairs(encoder, pairs, batch_size, progress)}
+    return {"split": split, **evaluate_pairs(encoder, pairs, batch_size, show_progress, f"STS-B {split}")}
 
 
 def default_sick_split(data_dir: PathLike | None = None) -> str:
@@ -129,7 +152,7 @@ def evaluate_sick(
     data_dir: PathLike | None = None,
     *,
     batch_size: int = 64,
-    progress: bool = False,
+    show_progress: bool = False,
 ) -> Result:
     """Evaluate on SICK relatedness (SICK-R); ``split`` None means "test" when present, else "trial".
 
@@ -137,7 +160,11 @@ def evaluate_sick(
     stood in for the missing test split. Raises DataNotFoundError when the file is missing.
     """
     chosen = split or default_sick_split(data_dir)
-    result = {"split": chosen, **evaluate_pairs(encoder, load_sick(chosen, data_dir), batch_size, progress)}
+    pairs = load_sick(chosen, data_dir)
+    result = {
+        "split": chosen,
+        **evaluate_pairs(encoder, pairs, batch_size, show_progress, f"SICK-R {chosen}"),
+    }
     if split is None and chosen != "test":
         result["note"] = "SICK test split not found; scored on the trial split (500 pairs)"
     return result
@@ -172,7 +199,7 @@ def evaluate_senteval_year(
     *,
     data_dir: PathLike | None = None,
     batch_size: int = 64,
-    progress: bool = False,
+    show_progress: bool = False,
 ) -> Result:
     """Evaluate on SentEval's STS``year`` (12..16) in the 'all' setting.
 
@@ -185,7 +212,8 @@ def evaluate_senteval_year(
     base = Path(root) if root is not None else senteval_root_for(year, data_dir=data_dir)
     subsets = load_senteval_sts(year, base)
     pooled = [pair for pairs in subsets.values() for pair in pairs]
-    cosines, gold = pair_cosines(encoder, pooled, batch_size, progress), _gold(pooled)
+    label = f"STS{sts_year(year)}"
+    cosines, gold = pair_cosines(encoder, pooled, batch_size, show_progress, label), _gold(pooled)
     per_subset, start = {}, 0
     for name, pairs in subsets.items():
         stop = start + len(pairs)
@@ -202,7 +230,7 @@ def evaluate_mrpc(
     data_dir: PathLike | None = None,
     *,
     batch_size: int = 64,
-    progress: bool = False,
+    show_progress: bool = False,
 ) -> Result:
     """Paraphrase detection on MRPC by thresholding cosine similarity.
 
@@ -212,10 +240,11 @@ def evaluate_mrpc(
     "train_accuracy"}`` (figures x100). Raises DataNotFoundError when a split is missing.
     """
     train, test = load_mrpc("train", data_dir), load_mrpc("test", data_dir)
-    train_cosines = pair_cosines(encoder, train, batch_size, progress)
+    train_cosines = pair_cosines(encoder, train, batch_size, show_progress, "MRPC train")
     train_labels = _gold(train)
     threshold = best_threshold(train_cosines, train_labels)
-    test_metrics = binary_metrics(pair_cosines(encoder, test, batch_size, progress), _gold(test), threshold)
+    test_cosines = pair_cosines(encoder, test, batch_size, show_progress, "MRPC test")
+    test_metrics = binary_metrics(test_cosines, _gold(test), threshold)
     return {
         "split": "test",
         "n": len(test),
@@ -271,7 +300,7 @@ def available_tasks(data_dir: PathLike | None = None, senteval_dir: PathLike | N
 def _task_runner(
     task: str, data_dir: PathLike | None, senteval_dir: PathLike | None
 ) -> Callable[..., Result]:
-    """Return a function ``(encoder, batch_size=..., progress=...) -> result`` running ``task``."""
+    """Return a function ``(encoder, batch_size=..., show_progress=...) -> result`` running ``task``."""
     if task in ("stsb-dev", "stsb-test"):
         split = task.removeprefix("stsb-")
         return lambda encoder, **kw: evaluate_stsb(encoder, split, data_dir, **kw)
@@ -291,7 +320,7 @@ def run_benchmarks(
     tasks: Sequence[str],
     data_dir: PathLike | None = None,
     senteval_dir: PathLike | None = None,
-    progress: bool = True,
+    show_progress: bool = False,
     *,
     batch_size: int = 64,
 ) -> dict[str, Result]:
@@ -300,17 +329,17 @@ def run_benchmarks(
     Each result gets ``seconds`` (wall time of the task). A task whose data is missing or
     malformed (any :class:`~rcsim_env.errors.RCSimError`) does not stop the others: its
     result is ``{"error": message, "seconds": ...}``. Unknown names raise ValueError before
-    anything runs. With ``progress``, a line per task goes to stderr and a tqdm bar
+    anything runs. With ``show_progress``, a line per task goes to stderr and a tqdm bar
     follows the encoding.
     """
     runners = {task: _task_runner(task, data_dir, senteval_dir) for task in dict.fromkeys(tasks)}
     results: dict[str, Result] = {}
     for task, runner in runners.items():
-        if progress:
+        if show_progress:
             print(f"[rcsim-eval] {task}", file=sys.stderr, flush=True)
         start = time.perf_counter()
         try:
-            result = runner(encoder, batch_size=batch_size, progress=progress)
+            result = runner(encoder, batch_size=batch_size, show_progress=show_progress)
         except RCSimError as exc:
             result = {"error": str(exc)}
         results[task] = {**result, "seconds": round(time.perf_counter() - start, 3)}

@@ -1,8 +1,15 @@
 import sys
+from pathlib import Path
 
 import pytest
 
-from rcsim_env.encoders.resolve import DEFAULT_MODEL_ID, bundled_model_path, resolve_model_name
+from rcsim_env.encoders.resolve import (
+    DEFAULT_MODEL_ID,
+    bundled_model_path,
+    is_hub_id,
+    looks_like_path,
+    resolve_model_name,
+)
 
 
 def test_default_resolves_to_the_bundled_minilm():
@@ -25,3 +32,43 @@ def test_local_folders_become_absolute_and_hub_ids_pass_through(tmp_path, monkey
     (tmp_path / "my-model").mkdir()
     assert resolve_model_name("my-model") == str(tmp_path / "my-model")
     assert resolve_model_name("google/bert_uncased_L-6_H-256_A-4") == "google/bert_uncased_L-6_H-256_A-4"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["my-model", "org/model", "sentence-transformers/all-mpnet-base-v2", "bert-base-uncased", "a.b/c_d-e"],
+)
+def test_hub_ids_do_not_look_like_paths(tmp_path, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    assert is_hub_id(name) and not looks_like_path(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "./model",
+        "../model",
+        ".",
+        "..",
+        "~/model",
+        "~",
+        "/abs/model",
+        "a/b/c",
+        "models/",
+        "a//b",
+        "a\\b",
+        "C:\\m",
+    ],
+)
+def test_path_spellings_look_like_paths(tmp_path, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    assert looks_like_path(name)
+
+
+def test_existing_names_and_path_objects_are_paths(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "org").mkdir()
+    (tmp_path / "org" / "model").mkdir()
+    assert looks_like_path("org/model")  # exists here, so it is the folder and not the hub id
+    assert looks_like_path(Path("org/name-that-does-not-exist"))
+    assert not looks_like_path("")

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from rcsim_env.encoders import SentenceEncoder, mean_pool, pick_device
+from rcsim_env.encoders import SentenceEncoder, eval_mode, mean_pool, pick_device
 from rcsim_env.errors import InvalidSentenceError, ModelNotFoundError
 
 SENTENCES = [
@@ -101,5 +101,49 @@ def test_missing_model_says_what_to_install(tmp_path, monkeypatch):
     assert "HF_HUB_OFFLINE" in str(info.value)
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(ModelNotFoundError, match="--encoder PATH"):
+    with pytest.raises(ModelNotFoundError, match="has no config.json") as info:
         SentenceEncoder.from_pretrained(empty, device="cpu")
+    assert "HF_HUB_OFFLINE" not in str(info.value)  # a folder is not a hub id (see test_bad_paths.py)
+
+
+def test_a_loaded_encoder_is_wholly_in_eval_mode(tiny_encoder):
+    assert not tiny_encoder.training and not any(module.training for module in tiny_encoder.modules())
+
+
+def test_eval_mode_gives_every_submodule_its_own_mode_back(tiny_model_dir):
+    encoder = SentenceEncoder.from_pretrained(tiny_model_dir, device="cpu")
+    encoder.train()
+    encoder.model.embeddings.eval()  # a mixed state: train mode with frozen-style embeddings
+    before = {name: module.training for name, module in encoder.named_modules()}
+    with eval_mode(encoder) as inside:
+        assert inside is encoder and not any(module.training for module in encoder.modules())
+    assert {name: module.training for name, module in encoder.named_modules()} == before
+    with pytest.raises(RuntimeError), eval_mode(encoder):
+        raise RuntimeError("restored on errors too")
+    assert {name: module.training for name, module in encoder.named_modules()} == before
+
+
+def test_each_distinct_sentence_is_encoded_once(tiny_encoder, monkeypatch):
+    calls = []
+    forward = SentenceEncoder.forward
+
+    def counting_forward(self, input_ids, attention_mask, **extra):
+        calls.append(int(input_ids.shape[0]))
+        return forward(self, input_ids, attention_mask, **extra)
+
+    repeated = [SENTENCES[i % 3] for i in range(10)]
+    monkeypatch.setattr(SentenceEncoder, "forward", counting_forward)
+    embeddings = tiny_encoder.encode(repeated, batch_size=2)
+    assert sum(calls) == 3  # three distinct sentences, in two batches
+    distinct = tiny_encoder.encode(SENTENCES[:3], batch_size=2)
+    np.testing.assert_array_equal(embeddings, distinct[[i % 3 for i in range(10)]])  # bit-identical rows
+
+
+def test_the_progress_bar_counts_sentences_under_its_label(tiny_encoder, capsys):
+    tiny_encoder.encode(SENTENCES + SENTENCES[:1], batch_size=2, show_progress="STS-B dev")
+    err = capsys.readouterr().err
+    assert "STS-B dev:   0%" in err and "0/4 [" in err and "sentence/s" in err  # 4 distinct sentences
+    tiny_encoder.encode(SENTENCES, show_progress=True)
+    assert "encoding:   0%" in capsys.readouterr().err
+    tiny_encoder.encode(SENTENCES)
+    assert capsys.readouterr().err == ""

@@ -70,6 +70,32 @@ def test_spearman_of_scores_without_dropout_and_restores_the_mode(tiny_encoder, 
         tiny_encoder.eval()
 
 
+def test_spearman_of_gives_each_submodule_its_mode_back(tiny_model_dir, tiny_pairs) -> None:
+    from rcsim_env.encoders import SentenceEncoder
+
+    encoder = SentenceEncoder.from_pretrained(tiny_model_dir, device="cpu")
+    encoder.train()
+    encoder.model.embeddings.eval()  # partly frozen, as a trainer may leave it
+    before = [module.training for module in encoder.modules()]
+    pairs = [ScoredPair(a, b, s, str(i)) for i, (a, b, s) in enumerate(tiny_pairs)]
+    spearman_of(encoder, pairs)
+    assert [module.training for module in encoder.modules()] == before
+
+
+def test_progress_is_off_in_library_calls_and_changes_no_figure(
+    tiny_encoder, tiny_pairs, tiny_data_dir, capsys
+):
+    pairs = [ScoredPair(a, b, s, str(i)) for i, (a, b, s) in enumerate(tiny_pairs)]
+    quiet = spearman_of(tiny_encoder, pairs)
+    quiet_stsb = evaluate_stsb(tiny_encoder, "dev", tiny_data_dir)
+    assert capsys.readouterr().err == ""
+    loud = spearman_of(tiny_encoder, pairs, show_progress=True, description="dev Spearman")
+    assert "dev Spearman:" in capsys.readouterr().err
+    loud_stsb = evaluate_stsb(tiny_encoder, "dev", tiny_data_dir, show_progress=True)
+    assert "STS-B dev:" in capsys.readouterr().err
+    assert loud == quiet and loud_stsb == quiet_stsb  # bit-identical figures
+
+
 # --- SentEval 'all' setting ------------------------------------------------------------------------
 
 
@@ -163,7 +189,9 @@ def test_run_benchmarks_records_failures_and_goes_on(
 ) -> None:
     (tiny_data_dir / locate.STSB_FILES["dev"]).write_text("only\tthree\tfields\n", encoding="utf-8")
     tasks = ["stsb-dev", "stsb-test", "sts12", "sick", "sts13", "mrpc"]
-    results = run_benchmarks(tiny_encoder, tasks, tiny_data_dir, senteval_root, progress=False, batch_size=4)
+    results = run_benchmarks(
+        tiny_encoder, tasks, tiny_data_dir, senteval_root, show_progress=False, batch_size=4
+    )
     assert list(results) == tasks
     assert "sts-dev.csv:1" in results["stsb-dev"]["error"]  # malformed file: DataFormatError
     assert "STS12-en-test is not in" in results["sts12"]["error"]  # missing data: DataNotFoundError
@@ -174,5 +202,5 @@ def test_run_benchmarks_records_failures_and_goes_on(
 
 def test_run_benchmarks_rejects_unknown_tasks_before_running(fake_encoder) -> None:
     with pytest.raises(ValueError, match="unknown task 'sts17'"):
-        run_benchmarks(fake_encoder, ["stsb-test", "sts17"], progress=False)
+        run_benchmarks(fake_encoder, ["stsb-test", "sts17"], show_progress=False)
     assert TASKS == ("stsb-dev", "stsb-test", "sick", "sts12", "sts13", "sts14", "sts15", "sts16", "mrpc")
