@@ -203,7 +203,7 @@ def measure_step_cost(config: PretrainAblationConfig, sentences) -> dict[str, An
     for loss in ("force", "simcse"):
         model = copy.deepcopy(base.model).train()
         settings = replace(pretrain, loss=loss)
-        net = EmbeddingNet(model, pretrain.input_view).train()
+        net = EmbeddingNet(model, pretrain.input_view, base.pooling).train()
         optimizer = torch.optim.AdamW(model.parameters(), lr=1e-7, weight_decay=0.0)
         setups[loss] = (net, model, optimizer, settings)
 

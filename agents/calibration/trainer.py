@@ -24,7 +24,8 @@ from agents.calibration.learners import Learner, build_learner
 from agents.calibration.plots import plot_learning_curve
 from agents.runs.lifecycle import EXIT_DONE, EXIT_FAILED, EXIT_INTERRUPTED, RunFolderError, TrainingRun
 from rcsim_env.config import dataclass_from_json
-from rcsim_env.encoders.sentence_encoder import SentenceEncoder
+from rcsim_env.encoders.model_card import ModelCard
+from rcsim_env.encoders.sentence_encoder import SentenceEncoder, eval_mode
 from rcsim_env.evaluation.sts import spearman_of
 
 __all__ = [
@@ -191,13 +192,18 @@ class CalibrationRun(TrainingRun):
         return {"reward": f"{self.reward_sum / judged:.3f}", "dev": dev}
 
     # ----------------------------------------------------------------- evaluation
+    def _spearman(self, pairs, description: str) -> float:
+        return spearman_of(
+            self.encoder, pairs, show_progress=self.settings.show_progress, description=description
+        )
+
     def evaluate_dev(self) -> float | None:
         """Spearman x100 of the encoder's cosine on the dev pairs (None without dev pairs)."""
-        return spearman_of(self.encoder, self.sources.dev) if self.sources.dev else None
+        return self._spearman(self.sources.dev, "dev Spearman") if self.sources.dev else None
 
     def evaluate_test(self) -> float | None:
         """Spearman x100 of the encoder's cosine on the test pairs (None without test pairs)."""
-        return spearman_of(self.encoder, self.sources.test) if self.sources.test else None
+        return self._spearman(self.sources.test, "test Spearman") if self.sources.test else None
 
     # ----------------------------------------------------------------- state
     def training_state(self) -> dict[str, Any]:
@@ -221,11 +227,8 @@ class CalibrationRun(TrainingRun):
         weights_ok = all(bool(torch.isfinite(p).all()) for p in self.encoder.parameters())
         probe_ok = True
         if weights_ok and self.observation is not None:
-            was_training = self.encoder.training
-            self.encoder.eval()
-            with torch.no_grad():
+            with eval_mode(self.encoder), torch.no_grad():
                 probe = self.encoder.embed([self.observation["sentence_a"], self.observation["sentence_b"]])
-            self.encoder.train(was_training)
             probe_ok = bool(torch.isfinite(probe).all())
         if not (weights_ok and probe_ok):
             what = "weights" if not weights_ok else "embeddings"
@@ -237,6 +240,20 @@ class CalibrationRun(TrainingRun):
     def save_model(self, folder: Path) -> None:
         """Save the encoder (transformers and sentence-transformers files)."""
         self.encoder.save(folder)
+
+    def export_model(self, folder: Path) -> None:
+        """Save the calibrated encoder with a model card: base model, pool, oracle, budget, scores."""
+        card = ModelCard(
+            base_model=self.config.encoder,
+            task=f"calibration from oracle rewards with {self.config.agent} (rcsim calibrate)",
+            data=self.sources.notes.get("pool"),
+            oracle=self.sources.notes.get("oracle"),
+            label_budget=int(self.config.queries),
+            scores=self.score_summary(),
+            command=self.invocation,
+            notes=f"Evaluation: {self.sources.notes.get('evaluation')}. Exported: {self.exported}.",
+        )
+        self.encoder.save(folder, card=card)
 
     def load_model(self, folder: Path) -> None:
         """Load the encoder's weights from ``folder``."""

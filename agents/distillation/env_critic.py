@@ -9,6 +9,7 @@ import torch
 
 from agents.distillation.siamese import SiameseLSTM
 from rcsim_env.data.pairs import ScoredPair
+from rcsim_env.encoders.sentence_encoder import eval_mode
 from rcsim_env.encoders.words import (
     PAD_ID,
     WordVocabulary,
@@ -82,12 +83,8 @@ class SiameseEnvCritic:
                 torch.tensor([len(words)], dtype=torch.long, device=self._device),
             )
 
-        was_training = self.model.training
-        self.model.eval()
-        try:
+        with eval_mode(self.model):
             return float(self.model(*batch(words_a), *batch(words_b)).distance[0])
-        finally:
-            self.model.train(was_training)
 
 
 def untrained_critic(

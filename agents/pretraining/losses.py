@@ -33,6 +33,8 @@ import math
 import torch
 from torch import Tensor, nn
 
+from rcsim_env.encoders.pooling import mean_pool
+
 DEFAULT_THRESHOLD = 0.95
 """The paper's similarity threshold T: pairs whose input |cos| reaches it are pulled together."""
 DEFAULT_TEMPERATURE = 0.05
@@ -175,19 +177,6 @@ def simcse_infonce(view_a: Tensor, view_b: Tensor, temperature: float = DEFAULT_
     return nn.functional.cross_entropy(logits, targets)
 
 
-def masked_mean(token_embeddings: Tensor, attention_mask: Tensor | None = None) -> Tensor:
-    """Average (batch, seq, dim) token embeddings over the sequence, counting tokens where the mask is 1.
-
-    Without a mask every position counts. Returns (batch, dim); an all-zero mask row gives zeros.
-    """
-    if token_embeddings.ndim != 3:
-        raise ValueError(f"token embeddings must be (batch, seq, dim), got {tuple(token_embeddings.shape)}")
-    if attention_mask is None:
-        return token_embeddings.mean(dim=1)
-    mask = attention_mask.unsqueeze(-1).to(token_embeddings.dtype)
-    return (token_embeddings * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
-
-
 class ForceBasedInfoNCE(nn.Module):
     """The paper's force-field loss as a module (see :func:`force_based_infonce`).
 
@@ -213,7 +202,12 @@ class ForceBasedInfoNCE(nn.Module):
     ) -> Tensor:
         """Return the ForceBasedInfoNCE loss of one batch (0-d tensor)."""
         if input_embeddings.ndim == 3:
-            input_embeddings = masked_mean(input_embeddings, attention_mask)
+            mask = (
+                attention_mask
+                if attention_mask is not None
+                else input_embeddings.new_ones(input_embeddings.shape[:2])
+            )
+            input_embeddings = mean_pool(input_embeddings, mask)
         return force_based_infonce(input_embeddings, output_embeddings, self.threshold, self.eps)
 
     def extra_repr(self) -> str:

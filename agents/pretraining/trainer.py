@@ -47,7 +47,9 @@ from agents.schedules import lr_factor
 from rcsim_env.config import dataclass_from_json
 from rcsim_env.data.pairs import ScoredPair
 from rcsim_env.data.text_lines import text_lines
-from rcsim_env.encoders.sentence_encoder import SentenceEncoder, mean_pool
+from rcsim_env.encoders.model_card import ModelCard
+from rcsim_env.encoders.pooling import POOLING_MODES, mean_pool
+from rcsim_env.encoders.sentence_encoder import SentenceEncoder
 from rcsim_env.errors import DataFormatError
 
 
@@ -110,9 +112,11 @@ class EmbeddingNet(nn.Module):
     """The encoder's transformer, returning the sentence embeddings and, on request, the input view.
 
     ``forward(input_ids, attention_mask, want_input_view=False, **extra)`` returns
-    ``(output, input_view)``: ``output`` (batch, dim) is the attention-masked mean of the last
-    hidden states (as :class:`SentenceEncoder` pools); ``input_view`` (batch, dim, no gradient)
-    is the attention-masked mean of an embedding layer's output, or None when not wanted.
+    ``(output, input_view)``: ``output`` (batch, dim) pools the last hidden states with the
+    encoder's own pooling mode (``pooling``: mean for plain checkpoints; the encoder's
+    ``Normalize``, if any, is left out, so the force field's distances keep their scale);
+    ``input_view`` (batch, dim, no gradient) is the attention-masked mean of an embedding
+    layer's output (the paper's perceptual view, whatever the pooling), or None when not wanted.
 
     ``input_view="frozen"`` (the default) takes it from a frozen copy of the starting model's
     embedding layer, in eval mode (no dropout): a fixed "perceptual" network, as in perceptual
@@ -123,12 +127,13 @@ class EmbeddingNet(nn.Module):
     through the transformer. This is the module DDP wraps.
     """
 
-    def __init__(self, model: nn.Module, input_view: str = "frozen") -> None:
+    def __init__(self, model: nn.Module, input_view: str = "frozen", pooling: str = "mean") -> None:
         super().__init__()
         if input_view not in INPUT_VIEWS:
             raise ValueError(f"input_view must be one of {INPUT_VIEWS}, got {input_view!r}")
         self.model = model
         self.input_view = input_view
+        self.pool = POOLING_MODES[pooling]
         self.frozen_embeddings: nn.Module | None = None
         if input_view == "frozen":
             embeddings = getattr(model, "embeddings", None)
@@ -159,7 +164,7 @@ class EmbeddingNet(nn.Module):
         result = self.model(
             input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=live_view, **extra
         )
-        output = mean_pool(result.last_hidden_state, attention_mask)
+        output = self.pool(result.last_hidden_state, attention_mask)
         if not want_input_view:
             return output, None
         if live_view:
@@ -376,7 +381,9 @@ class PretrainRun(TrainingRun):
             self.say(
                 f"max_length {config.max_length} capped at the encoder's limit of {self.max_length} tokens"
             )
-        self.net = wrap_model(EmbeddingNet(self.encoder.model, config.input_view), context)
+        self.net = wrap_model(
+            EmbeddingNet(self.encoder.model, config.input_view, self.encoder.pooling), context
+        )
         self.optimizer = torch.optim.AdamW(
             parameter_groups(self.encoder.model, config.weight_decay), lr=config.lr
         )
@@ -396,19 +403,21 @@ class PretrainRun(TrainingRun):
         self.encoder.train()
 
     # ----------------------------------------------------------------- evaluation
-    def evaluate(self, pairs: Sequence[ScoredPair]) -> float:
+    def evaluate(self, pairs: Sequence[ScoredPair], description: str = "evaluating") -> float:
         """STS-B-style Spearman x100 of the encoder's cosine against the gold scores of ``pairs``."""
         from rcsim_env.evaluation.sts import spearman_of
 
-        return spearman_of(self.encoder, pairs)
+        return spearman_of(
+            self.encoder, pairs, show_progress=self.settings.show_progress, description=description
+        )
 
     def evaluate_dev(self) -> float | None:
         """:meth:`evaluate` on the dev pairs (None without them)."""
-        return self.evaluate(self.dev_pairs) if self.dev_pairs else None
+        return self.evaluate(self.dev_pairs, "dev Spearman") if self.dev_pairs else None
 
     def evaluate_test(self) -> float | None:
         """:meth:`evaluate` on the test pairs (None without them)."""
-        return self.evaluate(self.test_pairs) if self.test_pairs else None
+        return self.evaluate(self.test_pairs, "test Spearman") if self.test_pairs else None
 
     # ----------------------------------------------------------------- one step
     def _epoch_batches(self) -> list[Tensor]:
@@ -510,6 +519,18 @@ class PretrainRun(TrainingRun):
     def save_model(self, folder: Path) -> None:
         """Save the encoder."""
         self.encoder.save(folder)
+
+    def export_model(self, folder: Path) -> None:
+        """Save the pretrained encoder with a model card: base model, loss, corpus, scores."""
+        card = ModelCard(
+            base_model=self.config.encoder,
+            task=f"stage-1 pretraining without labels, {self.config.loss} loss (rcsim pretrain)",
+            data=f"{self.corpus_source}, {len(self.sentences)} sentences, {self.config.epochs} epoch(s)",
+            scores=self.score_summary(),
+            command=self.invocation,
+            notes=f"Evaluation: {self.evaluation_note}. Exported: {self.exported}.",
+        )
+        self.encoder.save(folder, card=card)
 
     def load_model(self, folder: Path) -> None:
         """Load the encoder's weights from ``folder``."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import shlex
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -70,6 +72,7 @@ def run_command(
     try:
         config = config_from_args(config_class, args, defaults)
         run = make_run(config, resume=args.resume, overwrite=args.overwrite)
+        run.invocation = shlex.join([prog, *(sys.argv[1:] if argv is None else argv)])
         return int(run.run())
     except (RCSimError, ValueError) as exc:  # bad settings or data: say what, without a traceback
         parser.error(str(exc))

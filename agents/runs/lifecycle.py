@@ -103,6 +103,8 @@ class TrainingRun(ABC):
         self.eval_seconds = 0.0
         self.exported = "final"
         self.report_data: dict[str, Any] = {}
+        self.invocation: str | None = None
+        """The command line that started the run, when a command did (for model cards)."""
         self._stop_requested = False
 
     # ================================================================= what a subclass provides
@@ -137,6 +139,17 @@ class TrainingRun(ABC):
     @abstractmethod
     def load_model(self, folder: Path) -> None:
         """Load the weights :meth:`save_model` wrote into the model in memory."""
+
+    def export_model(self, folder: Path) -> None:
+        """Write the final model (after the before/after scores are known); default :meth:`save_model`."""
+        self.save_model(folder)
+
+    def score_summary(self) -> dict[str, float]:
+        """The before/after scores with readable names (for model cards)."""
+        names = {"dev_spearman": "dev Spearman", "test_spearman": "test Spearman"}
+        scores = {f"{names[key]} before": value for key, value in self.before.items() if key in names}
+        scores.update({f"{names[key]} after": value for key, value in self.after.items() if key in names})
+        return scores
 
     def start(self) -> None:
         """Called once before the first unit of a new run (after the before-scores)."""
@@ -500,7 +513,7 @@ class TrainingRun(ABC):
         test = self._timed(self.evaluate_test)
         if test is not None:
             self.after["test_spearman"] = test
-        self.save_model(self.folder.model_dir)
+        self.export_model(self.folder.model_dir)
         self._write_report("done")
         self.on_finish()
         self.folder.checkpoint_path.unlink(missing_ok=True)

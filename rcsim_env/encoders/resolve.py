@@ -148,6 +148,19 @@ def check_model_folder(folder: Path, weights: bool = True) -> Path:
     return folder
 
 
+RUN_MODEL_FOLDER = "encoder"
+"""Where a run folder (``rcsim calibrate`` or ``rcsim pretrain``) keeps its exported encoder."""
+
+
 def local_folder(name_or_path: str | os.PathLike[str]) -> Path:
-    """The absolute folder a path-like encoder name points at (``~`` expanded, relative to the cwd)."""
-    return Path(os.path.abspath(Path(name_or_path).expanduser()))
+    """The absolute folder a path-like encoder name points at (``~`` expanded, relative to the cwd).
+
+    A run folder (no weights of its own, an ``encoder/`` folder inside) stands for its
+    exported encoder, so ``--encoder runs/pretrained`` loads ``runs/pretrained/encoder``.
+    """
+    folder = Path(os.path.abspath(Path(name_or_path).expanduser()))
+    inner = folder / RUN_MODEL_FOLDER
+    holds_weights = any((folder / name).is_file() for name in WEIGHT_FILES)
+    if not holds_weights and (inner / "config.json").is_file():
+        return inner
+    return folder

@@ -1,6 +1,6 @@
 """Evaluation of sentence encoders: cosine-vs-gold correlations (STS-B, SICK-R, STS12-16), MRPC accuracy/F1.
 
-The command line is ``rcsim-eval`` (:mod:`rcsim_env.evaluation.cli`).
+The command line is ``rcsim eval`` (:mod:`rcsim_env.evaluation.cli`).
 """
 
 from __future__ import annotations

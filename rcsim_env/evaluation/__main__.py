@@ -1,4 +1,4 @@
-"""``python -m rcsim_env.evaluation``: the same as the ``rcsim-eval`` command."""
+"""``python -m rcsim_env.evaluation``: the same as the ``rcsim eval`` command."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``rcsim-eval``: score a sentence encoder on STS-B, SICK-R, STS12-16 and MRPC from the command line.
+"""``rcsim eval``: score a sentence encoder on STS-B, SICK-R, STS12-16 and MRPC from the command line.
 
 Also runnable as ``python -m rcsim_env.evaluation``. Exit status: 0 when at least one task
 ran, 1 when the encoder could not be loaded or no requested task had its data, 2 for bad
@@ -32,10 +32,10 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser of ``rcsim-eval``."""
+def build_parser(prog: str = "rcsim eval") -> argparse.ArgumentParser:
+    """Return the argument parser of ``rcsim eval``."""
     parser = argparse.ArgumentParser(
-        prog="rcsim-eval",
+        prog=prog,
         description=(
             "Score a sentence encoder by cosine similarity against gold: Spearman/Pearson x100 on "
             "STS-B, SICK-R and SentEval STS12-16 (one correlation over all subsets of a year), "
@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TASK",
         help=f"tasks to run (default: {' '.join(DEFAULT_TASKS)}); choose from {', '.join(TASKS)} or all",
     )
-    parser.add_argument("--data-dir", metavar="DIR", help="data directory searched first (see rcsim-data)")
+    parser.add_argument("--data-dir", metavar="DIR", help="data directory searched first (see rcsim data where)")
     parser.add_argument(
         "--senteval-dir",
         metavar="DIR",
@@ -113,15 +113,15 @@ def _metadata(
     }
 
 
-def _report_errors(results: dict[str, dict[str, Any]]) -> None:
+def _report_errors(results: dict[str, dict[str, Any]], prog: str) -> None:
     """Print the full message of every failed task to stderr."""
     for task, result in results.items():
         if "error" in result:
-            print(f"rcsim-eval: {task}: {result['error']}", file=sys.stderr)
+            print(f"{prog}: {task}: {result['error']}", file=sys.stderr)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``rcsim-eval``: parse ``argv`` (default ``sys.argv[1:]``), run, print the table.
+def main(argv: Sequence[str] | None = None, prog: str = "rcsim eval") -> int:
+    """Entry point of ``rcsim eval``: parse ``argv`` (default ``sys.argv[1:]``), run, print the table.
 
     The JSON file is written only when ``--output`` names one.
 
@@ -129,22 +129,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     could not be loaded or every requested task failed (e.g. its data is missing); the
     reason goes to stderr. Argument errors exit with status 2 through argparse.
     """
-    args = build_parser().parse_args(argv)
+    args = build_parser(prog).parse_args(argv)
     started = time.perf_counter()
     tasks = resolve_tasks(args.tasks, args.data_dir, args.senteval_dir)
     if not tasks:
-        print("rcsim-eval: no task has its data; see --data-dir and --senteval-dir", file=sys.stderr)
+        print(f"{prog}: no task has its data; see --data-dir and --senteval-dir", file=sys.stderr)
         return 1
     problem = _device_problem(args.device)
     if problem:
-        print(f"rcsim-eval: {problem}", file=sys.stderr)
+        print(f"{prog}: {problem}", file=sys.stderr)
         return 1
     from rcsim_env.encoders.sentence_encoder import SentenceEncoder  # imports torch: not needed for --help
 
     try:
         encoder = SentenceEncoder.from_pretrained(args.encoder, device=args.device)
     except ModelNotFoundError as exc:
-        print(f"rcsim-eval: {exc}", file=sys.stderr)
+        print(f"{prog}: {exc}", file=sys.stderr)
         return 1
     load_seconds = round(time.perf_counter() - started, 3)
     results = run_benchmarks(
@@ -155,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         show_progress=not args.no_progress,
         batch_size=args.batch_size,
     )
-    _report_errors(results)
+    _report_errors(results, prog)
     if all("error" in result for result in results.values()):
         return 1
     print(format_table(results))
@@ -169,3 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     path = write_json(results, args.output, _metadata(args, encoder, tasks, timings))
     print(f"results written to {path}")
     return 0
+
+
+def alias_main() -> int:
+    """``rcsim-eval``, the older name of ``rcsim eval``."""
+    return main(prog="rcsim-eval")

@@ -336,7 +336,7 @@ def run_benchmarks(
     results: dict[str, Result] = {}
     for task, runner in runners.items():
         if show_progress:
-            print(f"[rcsim-eval] {task}", file=sys.stderr, flush=True)
+            print(f"[rcsim eval] {task}", file=sys.stderr, flush=True)
         start = time.perf_counter()
         try:
             result = runner(encoder, batch_size=batch_size, show_progress=show_progress)

@@ -17,11 +17,11 @@ from agents.pretraining.losses import (
     force_based_infonce,
     force_field_potential,
     force_matrix,
-    masked_mean,
     pairwise_distances,
     pulled_fraction,
     simcse_infonce,
 )
+from rcsim_env.encoders.pooling import mean_pool
 
 T = 0.95
 PULL_SCALE = T * T / (T - 1) ** 2  # 361
@@ -98,7 +98,7 @@ def test_per_token_inputs_are_mean_pooled_over_the_mask():
     noisy[1, 3] = -1e6
     loss = ForceBasedInfoNCE()(noisy, OUTPUTS, attention_mask=mask)
     assert loss.item() == pytest.approx(
-        force_based_infonce(masked_mean(tokens, mask), OUTPUTS).item(), rel=1e-5
+        force_based_infonce(mean_pool(tokens, mask), OUTPUTS).item(), rel=1e-5
     )
 
 

@@ -135,7 +135,7 @@ class ScriptedDev(PretrainRun):
 
     scores = [10.0, 30.0, 20.0, 25.0]
 
-    def evaluate(self, pairs) -> float:
+    def evaluate(self, pairs, description: str = "") -> float:
         self.seen = getattr(self, "seen", [])
         self.seen.append((self.position, weights_digest(self.encoder.model)))
         return self.scores[len(self.seen) - 1]

@@ -147,3 +147,20 @@ def test_the_progress_bar_counts_sentences_under_its_label(tiny_encoder, capsys)
     assert "encoding:   0%" in capsys.readouterr().err
     tiny_encoder.encode(SENTENCES)
     assert capsys.readouterr().err == ""
+
+
+def test_a_run_folder_stands_for_its_exported_encoder(tiny_encoder, tmp_path):
+    import torch
+
+    from rcsim_env.encoders import SentenceEncoder
+
+    run = tmp_path / "run"
+    tiny_encoder.save(run / "encoder")
+    (run / "config.json").write_text('{"run": {"output": "run"}}')  # the run's settings, not a model's
+    (run / "report.json").write_text("{}")
+    loaded = SentenceEncoder.from_pretrained(run, device="cpu")
+    assert all(torch.equal(t, tiny_encoder.state_dict()[n]) for n, t in loaded.state_dict().items())
+    holder = tmp_path / "model-with-a-subfolder"
+    tiny_encoder.save(holder)
+    (holder / "encoder").mkdir()  # a model folder that happens to have an encoder/ subfolder stays itself
+    assert SentenceEncoder.from_pretrained(holder, device="cpu").dim == tiny_encoder.dim

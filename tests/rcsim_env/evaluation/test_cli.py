@@ -32,7 +32,7 @@ def test_help_runs_as_a_module() -> None:
         check=False,
     )
     assert completed.returncode == 0, completed.stderr
-    assert completed.stdout.startswith("usage: rcsim-eval")
+    assert completed.stdout.startswith("usage: rcsim eval")
     for option in (
         "--encoder",
         "--tasks",
@@ -65,7 +65,7 @@ def test_cli_on_a_tiny_model_writes_table_and_json(
     ]
     assert main(argv) == 0
     captured = capsys.readouterr()
-    assert "[rcsim-eval]" not in captured.err and "encoding" not in captured.err
+    assert "[rcsim eval]" not in captured.err and "encoding" not in captured.err
     assert captured.out.splitlines()[0].split() == ["task", "split", "n", "Spearman", "Pearson", "Acc", "F1"]
     assert f"results written to {output}" in captured.out
     document = json.loads(output.read_text(encoding="utf-8"))
@@ -94,7 +94,7 @@ def test_cli_all_runs_every_task_with_data_shows_progress_and_writes_nothing_uni
     argv = source_args(tiny_model_dir, tiny_data_dir, senteval_root)
     assert main([*argv, "--tasks", "all", "--device", "cpu"]) == 0
     captured = capsys.readouterr()
-    assert "[rcsim-eval] stsb-dev" in captured.err
+    assert "[rcsim eval] stsb-dev" in captured.err
     for label in ("STS-B dev", "STS-B test", "SICK-R trial", "STS13", "MRPC train", "MRPC test"):
         assert f"{label}:" in captured.err  # one labelled bar per encoding pass
     rows = [line.split()[0] for line in captured.out.splitlines()[2:] if line and not line.startswith(" ")]
@@ -123,7 +123,7 @@ def test_cli_missing_task_among_others_is_recorded(
     argv = source_args(tiny_model_dir, tiny_data_dir, senteval_root)
     assert main([*argv, "--tasks", "stsb-test", "sts12", "--output", str(output), "--no-progress"]) == 0
     captured = capsys.readouterr()
-    assert "rcsim-eval: sts12: STS12-en-test is not in" in captured.err
+    assert "rcsim eval: sts12: STS12-en-test is not in" in captured.err
     assert "error: STS12-en-test is not in" in captured.out
     results = json.loads(output.read_text(encoding="utf-8"))["results"]
     assert results["stsb-test"]["n"] == 8 and "STS12-en-test" in results["sts12"]["error"]
