@@ -57,7 +57,9 @@ def build_parser(prog: str = "rcsim eval") -> argparse.ArgumentParser:
         metavar="TASK",
         help=f"tasks to run (default: {' '.join(DEFAULT_TASKS)}); choose from {', '.join(TASKS)} or all",
     )
-    parser.add_argument("--data-dir", metavar="DIR", help="data directory searched first (see rcsim data where)")
+    parser.add_argument(
+        "--data-dir", metavar="DIR", help="data directory searched first (see rcsim data where)"
+    )
     parser.add_argument(
         "--senteval-dir",
         metavar="DIR",
