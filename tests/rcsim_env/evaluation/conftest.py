@@ -54,7 +54,7 @@ def write_mrpc(path: Path) -> Path:
 
 
 @pytest.fixture
-def tiny_data_dir(tmp_path: Path) -> Path:
+def tiny_data_dir(tmp_path: Path, tiny_pairs) -> Path:
     """A data directory with small STS-B dev/test, SICK trial and MRPC train/test files."""
     root = tmp_path / "data"
     for split in ("dev", "test"):
@@ -72,17 +72,36 @@ def sandbox(no_data_anywhere: Path) -> Path:
 
 
 # --- a fake encoder whose cosines are known exactly ------------------------------------------------
+# The probe sentences are plain words (``probe(0.25) == "zero point two five"``) in the tiny model's
+# vocabulary, so the tiny model, given the same SentEval tree, sees a distinct sentence per cosine.
 
-ANCHOR = "anchor"
+ANCHOR = "a man plays the guitar ."
+NUMBER_WORDS = {
+    **dict(zip("0123456789", "zero one two three four five six seven eight nine".split(), strict=True)),
+    ".": "point",
+    "-": "minus",
+}
+NUMBER_CHARACTERS = {word: character for character, word in NUMBER_WORDS.items()}
 
 
 def probe(cosine: float) -> str:
-    """The sentence whose cosine with :data:`ANCHOR` under :class:`FakeEncoder` is ``cosine``."""
-    return f"v{cosine}"
+    """The sentence whose cosine with :data:`ANCHOR` under :class:`FakeEncoder` is ``cosine``.
+
+    It spells the number out in words: ``probe(-0.05) == "minus zero point zero five"``.
+    """
+    text = format(float(cosine), ".6g")
+    if any(character not in NUMBER_WORDS for character in text):
+        raise ValueError(f"probe needs a cosine written with digits, '.' and '-' only, got {text!r}")
+    return " ".join(NUMBER_WORDS[character] for character in text)
+
+
+def probe_cosine(sentence: str) -> float:
+    """The cosine :func:`probe` spelled as ``sentence``."""
+    return float("".join(NUMBER_CHARACTERS[word] for word in sentence.split()))
 
 
 class FakeEncoder:
-    """Stands in for SentenceEncoder: ``"anchor"`` embeds as (1, 0), ``"v<x>"`` as (x, sqrt(1 - x^2)).
+    """Stands in for SentenceEncoder: :data:`ANCHOR` embeds as (1, 0), ``probe(x)`` as (x, sqrt(1 - x^2)).
 
     So ``cos(ANCHOR, probe(x)) == x`` exactly, which lets a test compute the expected
     correlations by hand.
@@ -101,7 +120,7 @@ class FakeEncoder:
         """Return one unit 2-D row per sentence."""
         rows = []
         for sentence in sentences:
-            x = 1.0 if sentence == ANCHOR else float(sentence.removeprefix("v"))
+            x = 1.0 if sentence == ANCHOR else probe_cosine(sentence)
             rows.append((x, math.sqrt(max(0.0, 1.0 - x * x))))
         return np.array(rows, dtype=np.float32)
 
@@ -139,16 +158,27 @@ def sts13_data() -> dict[str, list[tuple[float, str]]]:
 
 
 @pytest.fixture
-def tiny_pairs() -> tuple[tuple[str, str, float], ...]:
-    """:data:`SENTENCES`: the (sentence 1, sentence 2, STS score) rows of every tiny data file."""
+def tiny_pairs(tiny_vocabulary) -> tuple[tuple[str, str, float], ...]:
+    """:data:`SENTENCES`: the (sentence 1, sentence 2, STS score) rows of every tiny data file.
+
+    Fails if a sentence holds a word outside the tiny model's vocabulary (``tiny_vocabulary``).
+    """
+    tiny_vocabulary.check(sentence for a, b, _ in SENTENCES for sentence in (a, b))
     return SENTENCES
 
 
 @pytest.fixture
-def senteval_root(tmp_path: Path) -> Path:
-    """A SentEval tree with only STS13-en-test (built from :data:`STS13_DATA`); returns its parent folder."""
+def senteval_root(tmp_path: Path, tiny_vocabulary) -> Path:
+    """A SentEval tree with only STS13-en-test (built from :data:`STS13_DATA`); returns its parent folder.
+
+    Its sentences are :data:`ANCHOR` and distinct probes, all in the tiny model's vocabulary
+    (checked), so the tiny model gives each pair its own cosine.
+    """
     root = tmp_path / "senteval"
     folder = root / "STS13-en-test"
+    probes = [probe(cosine) for rows in STS13_DATA.values() for cosine, _ in rows]
+    assert len(set(probes)) == len(probes), "two STS13 rows share a probe sentence"
+    tiny_vocabulary.check([ANCHOR, *probes])
     for subset, rows in STS13_DATA.items():
         write(folder / f"STS.input.{subset}.txt", [f"{ANCHOR}\t{probe(cosine)}" for cosine, _ in rows])
         write(folder / f"STS.gs.{subset}.txt", [gold for _, gold in rows])
