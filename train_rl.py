@@ -57,10 +57,5 @@ def main(argv: list[str] | None = None) -> int:
     return int(module.main(argv[1:] + rest, prog=f"rcsim {args.command}") or 0)
 
 
-def train_alias(argv: list[str] | None = None) -> int:
-    """``rcsim-train``: the older name of ``rcsim``'s calibrate, pretrain and demo commands."""
-    return main(argv)
-
-
 if __name__ == "__main__":
     sys.exit(main())

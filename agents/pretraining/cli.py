@@ -27,5 +27,10 @@ def main(argv: list[str] | None = None, prog: str = "rcsim pretrain") -> int:
     return run_command(PretrainConfig, PretrainRun, argv, prog, DESCRIPTION)
 
 
+def alias_main() -> int:
+    """``rcsim-pretrain``, the older name of ``rcsim pretrain``."""
+    return main(prog="rcsim-pretrain")
+
+
 if __name__ == "__main__":
-    sys.exit(main(prog="rcsim-pretrain"))
+    sys.exit(main())
