@@ -30,7 +30,7 @@ def plot_learning_curve(
     """Draw mean reward (moving average over 50 queries) and STS-B dev Spearman against queries.
 
     ``query_rows`` and ``metric_rows`` are the rows of ``queries.csv`` and ``metrics.csv``
-    (strings, as read back by :class:`~agents.calibration.run_folder.CsvLog`). Returns ``path``.
+    (strings, as read back by :class:`~agents.runs.folder.CsvLog`). Returns ``path``.
     """
     import matplotlib
 

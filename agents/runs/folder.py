@@ -22,9 +22,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from rcsim_env.jsonio import write_json
-
-__all__ = ["CsvLog", "RunFolder", "write_json"]
+__all__ = ["CsvLog", "RunFolder"]
 
 
 class CsvLog:
