@@ -19,13 +19,13 @@ from __future__ import annotations
 import platform
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import torch
 
-from agents.ddpg.pendulum import ENV_ID, PendulumConfig, PendulumRun, evaluate_pendulum
+from agents.ddpg.pendulum import ENV_ID, PendulumConfig, PendulumRun, evaluate_pendulum, pendulum_ddpg
 from rcsim_env.config import run_config_command
 from rcsim_env.jsonio import write_json
 
@@ -69,13 +69,11 @@ def run_ours(config: PendulumBenchConfig, seed: int) -> dict[str, Any]:
     run = PendulumRun(
         PendulumConfig(
             total_steps=config.steps,
-            learning_starts=config.learning_starts + 1,
             hidden=tuple(_int_list(config.net_arch)),
-            train_every=200,
-            gradient_steps=200,
             eval_episodes=config.eval_episodes,
             seed=seed,
             show_progress=config.progress,
+            ddpg=replace(pendulum_ddpg(), learning_starts=config.learning_starts + 1),
         )
     )
     wall, cpu = time.perf_counter(), time.process_time()

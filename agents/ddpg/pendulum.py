@@ -19,7 +19,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import gymnasium as gym
@@ -35,50 +35,41 @@ ENV_ID = "Pendulum-v1"
 EVAL_SEED_OFFSET = 1_000_000
 
 
+def pendulum_ddpg() -> DDPGConfig:
+    """RL Zoo's tuned DDPG settings for Pendulum-v1: gamma 0.98, batch 256, a 200,000-transition
+    buffer, 10,000 random steps first, one training round per episode (200 steps) with as many
+    updates as steps, lr 1e-3, Gaussian noise 0.2 (0.1 of the action half-range 2, SB3's convention)."""
+    return DDPGConfig(
+        gamma=0.98,
+        actor_lr=1e-3,
+        critic_lr=1e-3,
+        batch_size=256,
+        buffer_size=200_000,
+        learning_starts=10_000,
+        train_every=200,
+        gradient_steps=200,
+        noise="gaussian",
+        noise_sigma=0.2,
+    )
+
+
 @dataclass
 class PendulumConfig:
-    """Settings of a DDPG run on Pendulum-v1 (defaults: RL Zoo's tuned DDPG settings)."""
+    """Settings of a DDPG run on Pendulum-v1; ``ddpg`` holds the learner's (RL Zoo's tuned ones).
+
+    Before ``ddpg.learning_starts`` steps the run acts at random and does not update.
+    """
 
     total_steps: int = field(default=20_000, metadata={"help": "environment steps to train for"})
-    learning_starts: int = field(
-        default=10_000, metadata={"help": "random actions and no updates before this many steps"}
-    )
-    buffer_size: int = field(default=200_000, metadata={"help": "replay buffer capacity"})
-    batch_size: int = field(default=256, metadata={"help": "transitions per gradient step"})
-    gamma: float = field(default=0.98, metadata={"help": "discount factor"})
-    tau: float = field(default=0.005, metadata={"help": "Polyak rate of the target networks"})
-    lr: float = field(default=1e-3, metadata={"help": "Adam learning rate of actor and critic"})
-    noise_sigma: float = field(
-        default=0.1,
-        metadata={"help": "Gaussian noise std as a fraction of the action half-range (SB3's convention)"},
-    )
     hidden: tuple[int, ...] = field(default=(400, 300), metadata={"help": "hidden layer sizes of both MLPs"})
-    train_every: int = field(
-        default=200, metadata={"help": "steps between training rounds (200 = once per episode, as RL Zoo)"}
-    )
-    gradient_steps: int = field(
-        default=200, metadata={"help": "updates per training round (200 = one per step collected)"}
-    )
     eval_episodes: int = field(default=10, metadata={"help": "deterministic evaluation episodes"})
     seed: int = field(default=0, metadata={"help": "seed of everything: nets, env, noise, replay"})
     show_progress: bool = field(default=True, metadata={"help": "show a tqdm progress bar"})
+    ddpg: DDPGConfig = field(default_factory=pendulum_ddpg)
 
-    def ddpg_config(self, action_half_range: float) -> DDPGConfig:
-        """The :class:`DDPGConfig` of this run (noise converted to absolute action units)."""
-        return DDPGConfig(
-            gamma=self.gamma,
-            tau=self.tau,
-            actor_lr=self.lr,
-            critic_lr=self.lr,
-            batch_size=self.batch_size,
-            buffer_size=self.buffer_size,
-            learning_starts=self.learning_starts,
-            train_every=self.train_every,
-            gradient_steps=self.gradient_steps,
-            noise="gaussian",
-            noise_sigma=self.noise_sigma * action_half_range,
-            seed=self.seed,
-        )
+    def ddpg_config(self) -> DDPGConfig:
+        """The learner's :class:`DDPGConfig`, seeded with this run's seed."""
+        return replace(self.ddpg, seed=self.seed)
 
 
 def seed_everything(seed: int) -> None:
@@ -136,14 +127,13 @@ class PendulumRun:
         assert isinstance(space, gym.spaces.Box)
         obs_dim = int(np.prod(self.env.observation_space.shape))
         action_dim = int(np.prod(space.shape))
-        half_range = float(np.max((space.high - space.low) / 2.0))
         actor = MLPActor(obs_dim, action_dim, config.hidden, space.low, space.high)
         critic = MLPCritic(obs_dim, action_dim, config.hidden)
         self.agent = DDPG(
             actor,
             critic,
             space,
-            config.ddpg_config(half_range),
+            config.ddpg_config(),
             observation_space=self.env.observation_space,
         )
         self.action_low = space.low.astype(np.float32)
@@ -162,7 +152,7 @@ class PendulumRun:
 
     def step(self) -> None:
         """Take one environment step, store it, train when due, handle the episode end."""
-        if self.agent.steps < self.config.learning_starts:
+        if self.agent.steps < self.config.ddpg.learning_starts:
             action = self.rng.uniform(self.action_low, self.action_high).astype(np.float32)
         else:
             action = self.agent.act(self.observation, explore=True)

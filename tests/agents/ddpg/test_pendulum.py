@@ -6,6 +6,7 @@ import torch
 
 from agents.checkpoint import load_checkpoint, save_checkpoint
 from agents.ddpg.pendulum import PendulumConfig, PendulumRun, evaluate_pendulum, train_pendulum
+from rcsim_env.config import dataclass_from_dict
 
 SMALL = {
     "learning_starts": 200,
@@ -21,6 +22,11 @@ SMALL = {
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
+def small(**settings) -> PendulumConfig:
+    """A quick Pendulum config: :data:`SMALL` and ``settings``, named as flat fields."""
+    return dataclass_from_dict(PendulumConfig, {**SMALL, **settings})
+
+
 def parameters(run: PendulumRun) -> list[torch.Tensor]:
     agent = run.agent
     modules = (agent.actor, agent.critic, agent.target_actor, agent.target_critic)
@@ -28,7 +34,7 @@ def parameters(run: PendulumRun) -> list[torch.Tensor]:
 
 
 def test_resume_from_a_checkpoint_is_bit_identical(tmp_path):
-    config = PendulumConfig(total_steps=600, seed=3, **SMALL)
+    config = small(total_steps=600, seed=3)
     straight = PendulumRun(config)
     straight.run(600)
 
@@ -50,7 +56,7 @@ def test_resume_from_a_checkpoint_is_bit_identical(tmp_path):
 
 
 def test_episodes_are_truncated_never_terminated():
-    run = PendulumRun(PendulumConfig(seed=0, **SMALL))
+    run = PendulumRun(small(seed=0))
     run.run(200)
     buffer = run.agent.buffer
     assert len(run.episode_returns) == 1 and run.episode_returns[0] < 0
@@ -61,7 +67,7 @@ def test_episodes_are_truncated_never_terminated():
 
 
 def test_train_pendulum_smoke():
-    result = train_pendulum(PendulumConfig(total_steps=400, seed=1, **SMALL))
+    result = train_pendulum(small(total_steps=400, seed=1))
     assert len(result["episode_returns"]) == 2
     assert all(-2000 < r <= 0 for r in result["episode_returns"])
     assert result["mean_return"] == np.mean(result["episode_returns"])
