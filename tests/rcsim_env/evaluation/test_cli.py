@@ -78,13 +78,12 @@ def test_cli_on_a_tiny_model_writes_table_and_json(
     assert list(results) == tasks
     for task in ("stsb-test", "sick", "sts13"):
         assert {"split", "spearman", "pearson", "n", "seconds"} <= set(results[task])
-    for task in ("stsb-test", "sick"):
+    # every fixture sentence is in the tiny vocabulary (the senteval_root fixture checks it), so the
+    # embeddings differ and every correlation is a number, whatever the tokenizer library's version
+    for task in ("stsb-test", "sick", "sts13"):
         assert -100.0 <= results[task]["spearman"] <= 100.0
     assert results["sick"]["split"] in ("trial", "test")
     assert results["sts13"]["split"] == "all" and results["sts13"]["n"] == 9
-    # the STS13 probes ("v0.1", ...) are all [UNK] . [UNK] to the tiny vocabulary: equal embeddings,
-    # constant cosines, an undefined correlation, written as null
-    assert results["sts13"]["spearman"] is None
     assert {"accuracy", "f1", "threshold", "n_train"} <= set(results["mrpc"])
 
 
