@@ -270,10 +270,31 @@ class DDPG:
         return default_obs_to_input(observations, self.device)
 
     def _set_training(self, training: bool) -> None:
-        if self.actor.training != training:
-            self.actor.train(training)
-        if self.critic.training != training:
-            self.critic.train(training)
+        """Put every submodule of the actor and the critic in train (or eval) mode.
+
+        Always all of them, whatever the top-level flags say: a wrapped model can sit in another
+        mode than its wrapper (a pretrained encoder loads in eval mode), and dropout must be on in
+        every update and off in every action, whatever happened before.
+        """
+        self.actor.train(training)
+        self.critic.train(training)
+
+    def module_modes(self) -> dict[str, list[bool]]:
+        """The train/eval flag of every submodule of the actor and the critic, in module order."""
+        return {
+            "actor": [module.training for module in self.actor.modules()],
+            "critic": [module.training for module in self.critic.modules()],
+        }
+
+    def load_module_modes(self, modes: Mapping[str, Sequence[bool]]) -> None:
+        """Restore :meth:`module_modes` (into an identically built agent)."""
+        for name, network in (("actor", self.actor), ("critic", self.critic)):
+            modules = list(network.modules())
+            flags = list(modes[name])
+            if len(flags) != len(modules):
+                raise ValueError(f"the saved {name} has {len(flags)} modules, this one {len(modules)}")
+            for module, training in zip(modules, flags, strict=True):
+                module.training = bool(training)
 
     # ------------------------------------------------------------------ acting
 
@@ -443,7 +464,8 @@ class DDPG:
         """Everything needed to continue bit-identically, as copies (safe to keep while training goes on).
 
         Networks, targets, both optimizers, the replay buffer, the noise, the counters
-        ``steps``/``updates``, the global Python/numpy/torch RNG states and the config.
+        ``steps``/``updates``, every submodule's train/eval flag, the global Python/numpy/torch
+        RNG states and the config.
         """
         return {
             "actor": copy.deepcopy(self.actor.state_dict()),
@@ -456,6 +478,7 @@ class DDPG:
             "noise": self.noise.state_dict(),
             "steps": self.steps,
             "updates": self.updates,
+            "modes": self.module_modes(),
             "rng": capture_rng_state(),
             "config": asdict(self.config),
         }
@@ -475,5 +498,7 @@ class DDPG:
         self.noise.load_state_dict(state["noise"])
         self.steps = int(state["steps"])
         self.updates = int(state["updates"])
+        if "modes" in state:  # train/eval flags of every submodule (checkpoints of 0.1 lack them)
+            self.load_module_modes(state["modes"])
         if restore_rng:
             restore_rng_state(state["rng"])

@@ -68,31 +68,80 @@ class _StopAt(CalibrationRun):
             self.request_stop()
 
 
-@pytest.mark.parametrize(
-    "settings",
-    [{}, {"lr_decay": "linear", "replay_newest": 4}],
-    ids=["defaults", "decay-and-combined-replay"],
-)
-def test_stop_and_resume_gives_the_same_encoder_as_an_uninterrupted_run(tiny_run_config, tmp_path, settings):
-    straight = CalibrationRun(
-        tiny_run_config(output=str(tmp_path / "straight"), checkpoint_every=10, **settings)
-    )
-    assert straight.run() == EXIT_DONE
+class _KilledAfter(CalibrationRun):
+    """A run killed (no checkpoint on the way down, as SIGKILL would) after query ``kill_at``."""
 
-    config = tiny_run_config(output=str(tmp_path / "stopped"), checkpoint_every=10, **settings)
-    assert _StopAt(config).run() == EXIT_INTERRUPTED
-    saved = json.loads((tmp_path / "stopped" / "report.json").read_text())
-    assert saved["status"] == "interrupted" and saved["queries"] == 17
-    assert load_checkpoint(tmp_path / "stopped" / "checkpoint.pt")["loop"]["position"] == 17
+    kill_at = 13
 
-    resumed = CalibrationRun(load_run_config(str(tmp_path / "stopped")), resume=True)
-    assert resumed.run() == EXIT_DONE
+    def after_unit(self):
+        if self.position == self.kill_at:
+            raise _Killed
+
+
+class _Killed(BaseException):
+    """Stands for SIGKILL: nothing in the run catches it."""
+
+
+def _assert_same_run(straight, resumed):
     for name, tensor in _weights(straight.encoder).items():
         assert torch.equal(tensor, resumed.encoder.state_dict()[name]), name
     assert resumed.queries_log.rows() == straight.queries_log.rows()
     a = json.loads(straight.folder.report_path.read_text())
     b = json.loads(resumed.folder.report_path.read_text())
     assert a["dev_history"] == b["dev_history"] and a["after"] == b["after"] and a["updates"] == b["updates"]
+
+
+@pytest.mark.parametrize("stop_at", [16, 17, 18, 19, 22])  # every offset from a learning phase (every 4)
+def test_stopping_anywhere_and_resuming_gives_the_uninterrupted_encoder(tiny_run_config, tmp_path, stop_at):
+    # the default exploration is wide: most queries skip the actor's forward pass, so nothing resets
+    # the dropout modes between learning phases; the resumed run must have them as the straight one did
+    straight = CalibrationRun(tiny_run_config(output=str(tmp_path / "straight"), checkpoint_every=10))
+    assert straight.run() == EXIT_DONE
+
+    config = tiny_run_config(output=str(tmp_path / "stopped"), checkpoint_every=10)
+    stopping = _StopAt(config)
+    stopping.stop_at = stop_at
+    assert stopping.run() == EXIT_INTERRUPTED
+    saved = json.loads((tmp_path / "stopped" / "report.json").read_text())
+    assert saved["status"] == "interrupted" and saved["queries"] == stop_at
+    assert load_checkpoint(tmp_path / "stopped" / "checkpoint.pt")["loop"]["position"] == stop_at
+    resumed = CalibrationRun(load_run_config(str(tmp_path / "stopped")), resume=True)
+    assert resumed.run() == EXIT_DONE
+    _assert_same_run(straight, resumed)
+
+
+@pytest.mark.parametrize(
+    ("settings", "kill_at"),
+    [({}, 13), ({}, 21), ({"lr_decay": "linear", "replay_newest": 4}, 27)],
+    ids=["between-phases", "after-eval", "decay-and-combined-replay"],
+)
+def test_a_run_killed_after_a_checkpoint_resumes_to_the_uninterrupted_encoder(
+    tiny_run_config, tmp_path, settings, kill_at
+):
+    straight = CalibrationRun(tiny_run_config(output=str(tmp_path / "straight"), **settings))
+    assert straight.run() == EXIT_DONE
+    config = tiny_run_config(output=str(tmp_path / "killed"), checkpoint_every=10, **settings)
+    killed = _KilledAfter(config)
+    killed.kill_at = kill_at
+    with pytest.raises(_Killed):
+        killed.run()
+    assert load_checkpoint(tmp_path / "killed" / "checkpoint.pt")["loop"]["position"] == kill_at // 10 * 10
+    resumed = CalibrationRun(load_run_config(str(tmp_path / "killed")), resume=True)
+    assert resumed.run() == EXIT_DONE
+    _assert_same_run(straight, resumed)
+
+
+def test_evaluation_and_checkpoints_leave_the_trained_weights_unchanged(tiny_run_config, tmp_path):
+    plain = CalibrationRun(
+        tiny_run_config(output=str(tmp_path / "plain"), eval_every=0, checkpoint_every=0, keep_best=False)
+    )
+    assert plain.run() == EXIT_DONE
+    busy = CalibrationRun(
+        tiny_run_config(output=str(tmp_path / "busy"), eval_every=3, checkpoint_every=5, keep_best=False)
+    )
+    assert busy.run() == EXIT_DONE
+    for name, tensor in _weights(plain.encoder).items():
+        assert torch.equal(tensor, busy.encoder.state_dict()[name]), name
 
 
 def test_paper_rlhf_agent_runs_and_resumes_identically(tiny_run_config, tmp_path):
