@@ -49,6 +49,8 @@ QUERY_FIELDS = (
     "skipped",
 )
 LABEL_STORE_FILES = ("labels.sqlite", "labels.sqlite-wal", "labels.sqlite-shm")
+HUMAN_CHECKPOINT_EVERY = 10
+"""A run a person answers checkpoints at least this often (queries)."""
 
 
 def load_run_config(folder: str | Path) -> CalibrationConfig:
@@ -207,14 +209,30 @@ class CalibrationRun(TrainingRun):
 
     # ----------------------------------------------------------------- state
     def training_state(self) -> dict[str, Any]:
-        """The learner (encoder, optimizers, replay buffer, noise) and the environment's stream."""
-        return {"learner": self.learner.state_dict(), "env": self.env.stream_state()}
+        """The learner (encoder, optimizers, replay buffer, noise), the environment's stream and the
+        oracle's own state (which stored answers a person's oracle has used)."""
+        state = {"learner": self.learner.state_dict(), "env": self.env.stream_state()}
+        oracle = self.env.oracle
+        if callable(getattr(oracle, "oracle_state", None)):
+            state["oracle"] = oracle.oracle_state()
+        return state
 
     def load_training_state(self, state: dict[str, Any]) -> None:
         """Restore :meth:`training_state`."""
         self.learner.load_state_dict(state["learner"])
         self.env.reset(seed=self.config.run.seed)  # creates np_random; its state is overwritten next
         self.env.load_stream_state(state["env"])
+        if "oracle" in state and callable(getattr(self.env.oracle, "load_oracle_state", None)):
+            self.env.oracle.load_oracle_state(state["oracle"])
+
+    @property
+    def checkpoint_interval(self) -> int:
+        """``--checkpoint-every``, but at most every :data:`HUMAN_CHECKPOINT_EVERY` queries when a
+        person answers: a crash then costs seconds of compute (their answers are never lost)."""
+        every = int(self.settings.checkpoint_every)
+        if self.config.oracle.kind == "human" and self._given_oracle is None:
+            return min(every, HUMAN_CHECKPOINT_EVERY) if every else HUMAN_CHECKPOINT_EVERY
+        return every
 
     def truncate_logs(self, position: int) -> None:
         """Forget metrics and query rows after ``position``."""

@@ -176,6 +176,11 @@ class TrainingRun(ABC):
         return {}
 
     @property
+    def checkpoint_interval(self) -> int:
+        """Units between periodic checkpoints (``checkpoint_every``; 0 = only on stop)."""
+        return int(self.settings.checkpoint_every)
+
+    @property
     def progress_description(self) -> str:
         """The progress bar's label."""
         return type(self).__name__
@@ -430,11 +435,8 @@ class TrainingRun(ABC):
                 unfinished = self.position < self.total
                 if settings.eval_every and self.position % settings.eval_every == 0 and unfinished:
                     self._score_dev(save_best=True)
-                if (
-                    settings.checkpoint_every
-                    and self.position % settings.checkpoint_every == 0
-                    and unfinished
-                ):
+                every = self.checkpoint_interval
+                if every and self.position % every == 0 and unfinished:
                     self.save_checkpoint()
                 self.after_unit()
         except FloatingPointError as exc:

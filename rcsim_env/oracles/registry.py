@@ -83,17 +83,21 @@ def _replay(config: OracleConfig, pool: Sequence[ScoredPair] | None, label_db: P
     )
 
 
-@ORACLES.register("human", help="a person on the labelling page, or in this terminal (--label-terminal)")
+@ORACLES.register(
+    "human",
+    help="a person on the labelling page, or in this terminal (--label-terminal); answers already in "
+    "the label store are reused, never asked again",
+)
 def _human(config: OracleConfig, pool: Sequence[ScoredPair] | None, label_db: Path) -> BuiltOracle:
     from rcsim_env.labelling.store import LabelStore
     from rcsim_env.oracles.human import TerminalHumanOracle, WebHumanOracle
+    from rcsim_env.oracles.stored import StoredAnswerOracle
 
     db = Path(config.label_db) if config.label_db else label_db
     store = LabelStore(db)
     if config.label_terminal:
-        return BuiltOracle(
-            TerminalHumanOracle(store=store), f"a person in this terminal; answers stored in {db}"
-        )
+        person = StoredAnswerOracle(store, TerminalHumanOracle(store=store))
+        return BuiltOracle(person, f"a person in this terminal; answers stored in {db}")
     human = WebHumanOracle.serve(
         store,
         host=config.label_host,
@@ -108,5 +112,6 @@ def _human(config: OracleConfig, pool: Sequence[ScoredPair] | None, label_db: Pa
         else f"skips a pair after {config.label_timeout:g} s without an answer"
     )
     return BuiltOracle(
-        human, f"a person on the labelling page {human.server.url} ({waits}); answers stored in {db}"
+        StoredAnswerOracle(store, human),
+        f"a person on the labelling page {human.server.url} ({waits}); answers stored in {db}",
     )

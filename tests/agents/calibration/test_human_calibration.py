@@ -124,3 +124,85 @@ def test_calibrate_with_a_person_on_the_page(tiny_model_dir, tmp_path):
     assert len(stored) == 12 and all(j.annotator == "live person" and not j.retracted for j in stored)
     assert [(store.pair(j.pair_id).sentence_a, j.score) for j in stored] == given
     assert store.pending_count() == 0
+
+
+class _Person(threading.Thread):
+    """Someone at the labelling page answering every pair it shows until ``stop`` is set."""
+
+    def __init__(self, port: int, name: str):
+        super().__init__(daemon=True)
+        self.port, self.name = port, name
+        self.answered: list[str] = []
+        self.stop = threading.Event()
+        self.problems: list[str] = []
+
+    def run(self) -> None:
+        try:
+            wait_until_ready(f"http://127.0.0.1:{self.port}/", timeout=240)
+            client = LabelClient(f"http://127.0.0.1:{self.port}/")
+            client.set_annotator(self.name)
+            while not self.stop.is_set():
+                try:
+                    item = client.next_item()
+                except OSError:  # the run was killed: the page is gone
+                    return
+                if item is None:
+                    time.sleep(0.02)
+                    continue
+                client.answer(
+                    item["pair_id"], score=float(len(item["sentence_a"]) % 6), request_id=item["request_id"]
+                )
+                self.answered.append(item["sentence_a"])
+        except Exception as exc:  # noqa: BLE001  (reported by the test)
+            self.problems.append(repr(exc))
+
+
+def test_a_person_is_never_asked_again_after_the_run_is_killed(tiny_model_dir, tmp_path):
+    words = (
+        "a the man woman dog cat child plays runs sits reads eats in on park field house book food".split()
+    )
+    pairs = [
+        (f"{words[i % 19]} {words[(i * 7) % 19]} {words[(i * 3) % 19]} {i}", f"{words[(i * 5) % 19]} {i}")
+        for i in range(40)
+    ]
+    pool = tmp_path / "pool.jsonl"
+    pool.write_text("".join(json.dumps({"sentence_a": a, "sentence_b": b}) + "\n" for a, b in pairs))
+    port, db, run = _free_port(), tmp_path / "labels.sqlite", tmp_path / "run"
+    command = [
+        sys.executable, str(ROOT / "train_rl.py"), "calibrate", "--oracle", "human",
+        "--label-port", str(port), "--label-db", str(db), "--pool", str(pool),
+        "--encoder", str(tiny_model_dir), "--queries", "40", "--batch-size", "4", "--learning-starts", "4",
+        "--eval-every", "0", "--dev", "none", "--test", "none", "--device", "cpu", "--no-show-progress",
+        "--no-tensorboard", "--output", str(run),
+    ]  # fmt: skip
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+
+    first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    person = _Person(port, "first sitting")
+    person.start()
+    deadline = time.monotonic() + 300
+    while len(person.answered) < 25 and time.monotonic() < deadline and first.poll() is None:
+        time.sleep(0.01)
+    first.kill()  # SIGKILL at query 25: the last checkpoint (a person's run checkpoints every 10) is at 20
+    first.wait(timeout=60)
+    person.stop.set()
+    person.join(timeout=60)
+    asked_first = len(person.answered)
+    assert asked_first >= 25 and (run / "checkpoint.pt").is_file(), first.stdout.read()[-3000:]
+
+    resumed = subprocess.Popen(
+        command[:2] + ["calibrate", "--resume", "--output", str(run), "--no-show-progress"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    again = _Person(port, "second sitting")
+    again.start()
+    output, _ = resumed.communicate(timeout=400)
+    again.stop.set()
+    again.join(timeout=60)
+    assert resumed.returncode == 0, output[-3000:]
+    assert person.problems == [] and again.problems == []
+    report = json.loads((run / "report.json").read_text())
+    assert report["status"] == "done" and report["queries"] == 40
+    # every query was answered by a person exactly once, across both sittings
+    assert asked_first + len(again.answered) == 40, (asked_first, len(again.answered))
+    assert LabelStore(db).count_judgements() == 40
