@@ -81,6 +81,33 @@ def _fsync_directory(folder: Path) -> None:
         os.close(descriptor)
 
 
+def check_checkpoint(path: str | os.PathLike[str]) -> None:
+    """Raise :class:`CheckpointError` naming ``path`` when it is not a complete checkpoint file.
+
+    Cheap (it reads the archive's index, not the tensors): a run checks its checkpoint this way
+    before loading models, so a damaged file is reported at once. Raises FileNotFoundError when
+    ``path`` does not exist.
+    """
+    import zipfile
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise CheckpointError(_damaged(path, error)) from error
+
+
+def _damaged(path: Path, error: object) -> str:
+    return (
+        f"cannot read checkpoint {path}: {error}. The file is damaged (a write cut short, a full "
+        "disk?); checkpoints are written atomically, so it was not this package's write that left "
+        "it so. Restore the file from a backup, or start the run again in a new folder"
+    )
+
+
 def load_checkpoint(path: str | os.PathLike[str], map_location: Any = None) -> dict[str, Any]:
     """Read a checkpoint written by :func:`save_checkpoint`; returns the saved dict.
 
@@ -94,11 +121,7 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: Any = None) -> d
     try:
         state = torch.load(path, map_location=map_location, weights_only=False)
     except Exception as error:
-        raise CheckpointError(
-            f"cannot read checkpoint {path}: {error}. The file is damaged (a write cut short, a full "
-            "disk?); checkpoints are written atomically, so it was not this package's write that left "
-            "it so. Restore the file from a backup, or start the run again in a new folder"
-        ) from error
+        raise CheckpointError(_damaged(path, error)) from error
     if not isinstance(state, dict):
         raise CheckpointError(f"checkpoint {path} holds a {type(state).__name__}, expected a dict")
     return state

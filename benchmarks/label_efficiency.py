@@ -1,21 +1,25 @@
 """STS-B test Spearman against oracle labels: the untouched encoder, supervised fine-tuning, RC-DDPG,
 the paper's update and SB3 TD3, in one seeded run over one or more label draws.
 
-For each label budget (250, 500, 1000 by default) the labelled pairs are the first N of
-one seeded shuffle of STS-B train (so budgets are nested), and every method gets the
-same pairs with labels from the same simulated annotator (``--noise``):
+For each label budget (250, 500, 1000 by default) the labelled pairs are the first N queries
+``rcsim calibrate`` makes with the benchmark's calibration settings (so budgets are nested),
+and every method gets the same pairs with labels from the same simulated annotator
+(``--noise``, rounded by default):
 
 - ``supervised``: CosineSimilarityLoss fine-tuning (batch 16, lr 2e-5, 2 epochs) on the labels;
-- ``rc-ddpg``: the actor-critic, which sees only rewards, one query per pair;
-- ``paper-rlhf``: the paper's update, one step per label;
+- ``rc-ddpg``: the command ``rcsim calibrate`` itself (its run is checked to ask exactly these
+  pairs; the row prints its command line), which sees only rewards, one query per pair, and
+  exports what the command exports (the best encoder on STS-B dev unless ``--no-keep-best``);
+- ``paper-rlhf``: the same command with the paper's update, one step per label;
 - ``sb3-td3``: SB3 TD3 on frozen embedding observations; it cannot fine-tune the encoder,
   so its row is the Spearman of its actor's judgements of STS-B test against gold.
 
-Seconds are each method's training time (for TD3 including embedding its pairs), not
-model loading or evaluation. Acceptance: RC-DDPG with 1,000 queries >= 84.0, in at most
-2x the supervised run's seconds. Everything runs on ``--draws`` label draws (3 by
-default; seeds seed, seed + 1, ...) and the verdict judges the means: one draw of 1,000
-pairs moves supervised fine-tuning by more than half a point. Writes JSON and a PNG.
+Seconds are each method's training time (for TD3 including embedding its pairs), not model loading
+or evaluation. ``--save-encoders DIR`` keeps every calibration's run folder. Acceptance: RC-DDPG
+with 1,000 queries >= 84.0, in at most 2x the supervised run's seconds. Everything runs on
+``--draws`` label draws (3 by default; seeds seed, seed + 1, ...) and the verdict judges the means:
+one draw of 1,000 pairs moves supervised fine-tuning by more than half a point. Writes JSON and a
+PNG.
 
     python benchmarks/label_efficiency.py --help
 """
@@ -23,6 +27,7 @@ pairs moves supervised fine-tuning by more than half a point. Writes JSON and a 
 from __future__ import annotations
 
 import platform
+import shlex
 import sys
 import tempfile
 import time
@@ -34,7 +39,7 @@ import torch
 
 from agents.calibration.config import CalibrationConfig
 from agents.runs.config import RunConfig
-from rcsim_env.config import run_config_command
+from rcsim_env.config import changed_options, run_config_command
 from rcsim_env.evaluation.sts import spearman_of
 from rcsim_env.jsonio import write_json
 from rcsim_env.oracles.config import OracleConfig
@@ -44,12 +49,11 @@ TARGET_SPEARMAN, TARGET_TIME_RATIO = 84.0, 2.0
 
 
 def benchmark_calibration() -> CalibrationConfig:
-    """The calibration every RC-DDPG and paper-rlhf row runs: the command's defaults with the
-    rounded annotator (gold to six points), no dev or test inside the run (the benchmark scores
-    STS-B test itself), no checkpoints, and run folders in a temporary folder."""
+    """The calibration every RC-DDPG and paper-rlhf row runs: the command's defaults (keep-best on
+    STS-B dev every 250 queries, STS-B test scored on the exported encoder) with the rounded
+    annotator (gold to six points) and no periodic checkpoints (they do not change the weights)."""
     return CalibrationConfig(
-        oracle=OracleConfig(noise="rounded"),
-        run=RunConfig(output="", eval_every=0, checkpoint_every=0, tensorboard=False),
+        oracle=OracleConfig(noise="rounded"), run=RunConfig(output="", checkpoint_every=0, tensorboard=False)
     )
 
 
@@ -72,6 +76,13 @@ class LabelEfficiencyConfig:
         },
     )
     threads: int | None = field(default=None, metadata={"help": "torch threads; none = torch's default"})
+    save_encoders: str | None = field(
+        default=None,
+        metadata={
+            "help": "keep every calibration's run folder (with its encoder/) under DIR; "
+            "none = a temporary folder"
+        },
+    )
     results: str = field(
         default="results/label_efficiency.json", metadata={"help": "JSON results (PNG beside it)"}
     )
@@ -94,23 +105,36 @@ class LabelEfficiencyConfig:
 
 
 def draw_labelled_pairs(config: LabelEfficiencyConfig):
-    """The largest budget's pairs from one seeded shuffle of STS-B train, with one annotator label each.
+    """The pairs and labels ``rcsim calibrate`` asks for with this config, for the largest budget.
 
-    Returns ``(pairs, labels)``: ``pairs[:n]`` is budget n's draw; ``labels[i]`` is the
-    simulated annotator's score (0-5) of ``pairs[i]`` (None when it skipped).
+    It is the calibration's own environment (pool, seed, oracle, episodes) stepped with any
+    answer: the pairs it serves and the annotator's labels do not depend on the answers, so
+    every method gets exactly the queries the command's run gets, and budget n's queries are the
+    first n. Returns ``(pairs, labels)``; ``labels[i]`` is None when the annotator skipped.
     """
-    from rcsim_env.data.loaders import load_stsb
-    from rcsim_env.oracles.dataset import DatasetOracle
-    from rcsim_env.oracles.noise import NOISE_PRESETS
+    from agents.calibration.environment import build_environment, load_sources
 
-    train = load_stsb("train", data_dir=config.calibration.data.data_dir)
     largest = max(config.budgets)
-    if largest > len(train):
-        raise ValueError(f"budget {largest} exceeds the {len(train)} STS-B train pairs")
-    rng = np.random.default_rng(config.seed)
-    pairs = [train[i] for i in rng.permutation(len(train))[:largest]]
-    oracle = DatasetOracle(pairs, NOISE_PRESETS[config.noise]())
-    labels = [oracle.judge(p.sentence_a, p.sentence_b, rng=rng) for p in pairs]
+    calibration = replace(
+        config.calibration,
+        queries=largest,
+        dev_split=0.0,
+        data=replace(config.calibration.data, dev=None, test=None),
+    )
+    sources = load_sources(calibration)
+    if largest > len(sources.pool):
+        raise ValueError(f"budget {largest} exceeds the {len(sources.pool)} pairs of the pool")
+    env = build_environment(calibration, sources)
+    by_id = {pair.pair_id: pair for pair in env.pairs}
+    env.reset(seed=calibration.run.seed)
+    pairs, labels = [], []
+    for query in range(1, largest + 1):
+        _, _, terminated, truncated, info = env.step(np.zeros(1, dtype=np.float32))
+        pairs.append(by_id[info["pair_id"]])
+        labels.append(None if info["skipped"] else float(info["oracle_score"]))
+        if (terminated or truncated) and query < largest:
+            env.reset()
+    env.close()
     return pairs, labels
 
 
@@ -144,26 +168,48 @@ def run_supervised(config, pairs, labels, test_pairs) -> dict:
     }
 
 
-def run_calibration(config, agent: str, pairs, test_pairs) -> dict:
-    """RC-DDPG or the paper's update against a dataset oracle over ``pairs`` (one query each)."""
-    from agents.calibration.trainer import run_training_only
+def calibration_command(config: LabelEfficiencyConfig, calibration: CalibrationConfig) -> str:
+    """The ``rcsim calibrate`` command line that runs exactly ``calibration``."""
+    shown = replace(calibration, run=replace(calibration.run, output=CalibrationConfig().run.output))
+    options = changed_options(shown, CalibrationConfig())
+    return shlex.join(["rcsim", "calibrate", *options])
 
-    with tempfile.TemporaryDirectory(prefix=f"rcsim-{agent}-") as folder:
-        calibration = replace(
-            config.calibration,
-            agent=agent,
-            queries=len(pairs),
-            run=replace(config.calibration.run, output=str(Path(folder) / "run")),
+
+def run_calibration(config: LabelEfficiencyConfig, agent: str, pairs, folder: Path) -> dict:
+    """``rcsim calibrate`` with the benchmark's calibration config, ``agent`` and ``len(pairs)`` queries.
+
+    The run is the command's own (same pool, seed, oracle, dev evaluation and export rule); its
+    STS-B test figure is the exported encoder's, from its report. Raises RuntimeError when the run
+    did not end, or did not query exactly ``pairs``.
+    """
+    from agents.calibration.trainer import CalibrationRun
+
+    calibration = replace(
+        config.calibration,
+        agent=agent,
+        queries=len(pairs),
+        run=replace(config.calibration.run, output=str(folder)),
+    )
+    torch.manual_seed(calibration.run.seed)
+    run = CalibrationRun(calibration, overwrite=True)
+    run.announce = False
+    status = run.run()
+    if status != 0:
+        raise RuntimeError(f"{agent} stopped with status {status}; see {run.folder.report_path}")
+    asked = [row["pair_id"] for row in run.queries_log.rows()]
+    if asked != [pair.pair_id for pair in pairs]:
+        raise RuntimeError(
+            f"{agent} asked other pairs than the benchmark's draw; the draw no longer follows the run"
         )
-        status, run = run_training_only(calibration, pool=list(pairs))
-        if status != 0:
-            raise RuntimeError(f"{agent} stopped with status {status}")
-        return {
-            "test_spearman": spearman_of(run.encoder, test_pairs),
-            "seconds": run.train_seconds,
-            "updates": run.updates,
-            "mean_reward": run.report("done")["mean_reward"],
-        }
+    report = run.report_data
+    return {
+        "test_spearman": report["after"]["test_spearman"],
+        "seconds": run.train_seconds,
+        "updates": run.updates,
+        "mean_reward": report["mean_reward"],
+        "exported": report["exported"],
+        "command": calibration_command(config, calibration),
+    }
 
 
 def run_td3(config, pairs, test_pairs) -> dict:
@@ -185,8 +231,11 @@ def run_td3(config, pairs, test_pairs) -> dict:
     return {"test_spearman": judge_agreement(model, encoder, test_pairs), "seconds": seconds}
 
 
-def run_draw(config: LabelEfficiencyConfig, test_pairs) -> list[dict]:
-    """Every method at every budget on the label draw of ``config.seed``; returns the rows (with ``seed``)."""
+def run_draw(config: LabelEfficiencyConfig, test_pairs, keep: Path) -> list[dict]:
+    """Every method at every budget on the label draw of ``config.seed``; returns the rows (with ``seed``).
+
+    Calibration runs go to ``keep/<method>-<labels>-seed<seed>`` (a folder the caller keeps or drops).
+    """
     pairs, labels = draw_labelled_pairs(config)
     rows = []
     for budget in sorted(config.budgets):
@@ -198,7 +247,10 @@ def run_draw(config: LabelEfficiencyConfig, test_pairs) -> list[dict]:
             elif method == "sb3-td3":
                 result = run_td3(config, subset, test_pairs)
             else:
-                result = run_calibration(config, method, subset, test_pairs)
+                result = run_calibration(
+                    config, method, subset, keep / f"{method}-{budget}-seed{config.seed}"
+                )
+                print(f"    {result['command']}  (exported: {result['exported']})")
             row = {"method": method, "labels": budget, "seed": config.seed, **result}
             rows.append(row)
             print(f"    STS-B test Spearman {row['test_spearman']:.2f} in {row['seconds']:.1f} s")
@@ -249,8 +301,10 @@ def run(config: LabelEfficiencyConfig) -> dict:
     untouched = spearman_of(_load_encoder(config), test_pairs)
     print(f"untouched encoder: STS-B test Spearman {untouched:.2f}")
     rows = [{"method": "untouched", "labels": 0, "seed": None, "test_spearman": untouched, "seconds": 0.0}]
-    for draw in range(int(config.draws)):
-        rows += run_draw(config.with_seed(config.seed + draw), test_pairs)
+    with tempfile.TemporaryDirectory(prefix="rcsim-label-efficiency-") as scratch:
+        keep = Path(config.save_encoders) if config.save_encoders else Path(scratch)
+        for draw in range(int(config.draws)):
+            rows += run_draw(config.with_seed(config.seed + draw), test_pairs, keep)
     means = mean_over_draws(rows)
     results = {
         "benchmark": "label_efficiency",

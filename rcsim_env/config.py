@@ -307,3 +307,28 @@ def validate_nested(config: object) -> None:
             check = getattr(value, "validate", None)
             if callable(check):
                 check()
+
+
+def changed_options(config: object, defaults: object) -> list[str]:
+    """The command-line options that turn ``defaults`` into ``config`` (same class), in field order.
+
+    For showing the exact command that reproduces a run: ``["--queries", "500", "--no-keep-best"]``.
+    Fields kept off the command line are skipped.
+    """
+    hints = typing.get_type_hints(type(config))
+    options: list[str] = []
+    for field in dataclasses.fields(config):
+        value, default = getattr(config, field.name), getattr(defaults, field.name)
+        if _nested_class(hints[field.name]) is not None:
+            options += changed_options(value, default)
+            continue
+        if field.metadata.get("cli", True) is False or value == default:
+            continue
+        flag = field.metadata.get("flag") or "--" + field.name.replace("_", "-")
+        if isinstance(value, bool):
+            options.append(flag if value else "--no-" + flag[2:])
+        elif isinstance(value, tuple):
+            options += [flag, ",".join(str(item) for item in value)]
+        else:
+            options += [flag, "none" if value is None else str(value)]
+    return options

@@ -35,7 +35,13 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, ClassVar
 
-from agents.checkpoint import capture_rng_state, load_checkpoint, restore_rng_state, save_checkpoint
+from agents.checkpoint import (
+    capture_rng_state,
+    check_checkpoint,
+    load_checkpoint,
+    restore_rng_state,
+    save_checkpoint,
+)
 from agents.interrupts import first_ctrl_c_calls
 from agents.runs.config import RunConfig
 from agents.runs.folder import RunFolder
@@ -105,6 +111,8 @@ class TrainingRun(ABC):
         self.report_data: dict[str, Any] = {}
         self.invocation: str | None = None
         """The command line that started the run, when a command did (for model cards)."""
+        self.announce = True
+        """Whether the run prints its summary when done (a benchmark that reports it itself says no)."""
         self._stop_requested = False
 
     # ================================================================= what a subclass provides
@@ -278,6 +286,7 @@ class TrainingRun(ABC):
         checkpoint = self.folder.checkpoint_path
         if self.resume:
             if checkpoint.is_file():
+                check_checkpoint(checkpoint)  # a damaged file is reported before any model loads
                 return
             finished = " (the run there is finished)" if self.folder.report_path.is_file() else ""
             raise RunFolderError(f"cannot resume: {checkpoint} does not exist{finished}")
@@ -520,7 +529,8 @@ class TrainingRun(ABC):
         self.on_finish()
         self.folder.checkpoint_path.unlink(missing_ok=True)
         shutil.rmtree(self.folder.best_dir, ignore_errors=True)
-        print("\n".join(self.summary_lines()), flush=True)
+        if self.announce:
+            print("\n".join(self.summary_lines()), flush=True)
 
     # ----------------------------------------------------------------- the report
     def report(self, status: str, **extra: Any) -> dict[str, Any]:

@@ -93,3 +93,30 @@ def test_zero_draws_are_refused(load_benchmark, shared_data_dir):
     bench = load_benchmark("label_efficiency")
     with pytest.raises(ValueError, match="draws must be at least 1"):
         bench.run(flat(bench, draws=0, data_dir=str(shared_data_dir)))
+
+
+def test_the_benchmark_row_is_what_the_command_gives(
+    load_benchmark, tiny_model_dir, shared_data_dir, tmp_path
+):
+    import shlex
+
+    import train_rl
+
+    bench = load_benchmark("label_efficiency")
+    out, kept = tmp_path / "le.json", tmp_path / "encoders"
+    argv = ["--encoder", str(tiny_model_dir), "--data-dir", str(shared_data_dir), "--budgets", "24"]
+    argv += ["--methods", "rc-ddpg", "--draws", "1", "--seed", "2", "--device", "cpu", "--no-show-progress"]
+    argv += ["--batch-size", "8", "--learning-starts", "8", "--dev-pairs", "60"]
+    argv += ["--results", str(out), "--save-encoders", str(kept)]
+    assert bench.main(argv) == 0
+    row = json.loads(out.read_text())["rows"][1]
+    command = shlex.split(row["command"])
+    assert command[:2] == ["rcsim", "calibrate"] and "--noise" in command and "rounded" in command
+    assert train_rl.main([*command[1:], "--output", str(tmp_path / "command")]) == 0
+    by_command = json.loads((tmp_path / "command" / "report.json").read_text())
+    assert by_command["after"]["test_spearman"] == row["test_spearman"]
+    assert by_command["exported"] == row["exported"]
+    kept_report = json.loads((kept / "rc-ddpg-24-seed2" / "report.json").read_text())
+    assert kept_report["after"] == by_command["after"] and (kept / "rc-ddpg-24-seed2" / "encoder").is_dir()
+    command_rows = (tmp_path / "command" / "queries.csv").read_text()
+    assert command_rows == (kept / "rc-ddpg-24-seed2" / "queries.csv").read_text()

@@ -170,3 +170,35 @@ def test_flat_names_and_option_names_reach_the_nested_field():
 
     loaded = dataclass_from_dict(Holder, {"inner_kind": "b", "rate": 0.3, "hidden": 9})
     assert loaded == Holder(inner=Inner(rate=0.3, kind="b", hidden=9))
+
+
+def test_changed_options_rebuild_the_config_through_the_parser():
+    from rcsim_env.config import changed_options
+
+    @dataclass
+    class Full:
+        steps: int = 3
+        name: str | None = "x"
+        flag: bool = True
+        sizes: tuple[int, ...] = (1, 2)
+        inner: Inner = field(default_factory=Inner)
+
+    wanted = Full(steps=5, name=None, flag=False, sizes=(3,), inner=Inner(rate=0.5, kind="k", hidden=9))
+    argv = changed_options(wanted, Full())
+    assert argv == [
+        "--steps",
+        "5",
+        "--name",
+        "none",
+        "--no-flag",
+        "--sizes",
+        "3",
+        "--rate",
+        "0.5",
+        "--inner-kind",
+        "k",
+    ]
+    parser = argparse.ArgumentParser()
+    add_dataclass_arguments(parser, Full)
+    rebuilt = dataclass_from_args(Full, parser.parse_args(argv))
+    assert rebuilt == Full(steps=5, name=None, flag=False, sizes=(3,), inner=Inner(rate=0.5, kind="k"))
