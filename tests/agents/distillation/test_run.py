@@ -39,6 +39,7 @@ def config(tmp_path: Path, model_dir: Path, output: str, binary: bool = True, **
         test=str(write_pairs(tmp_path / "test.tsv", 12, 1, binary)),
         encoder=str(model_dir),
         dev_split=0.25,
+        score_scale="0-5",
         hidden_size=8,
         policy_hidden=8,
         batch_size=8,
