@@ -15,7 +15,7 @@ from rcsim_env.data.pairs import ScoredPair
 from rcsim_env.encoders.sentence_encoder import SentenceEncoder, load_tokenizer
 from rcsim_env.envs.common import RENDER_MODES, build_pair_pool, check_render_mode, render_text
 from rcsim_env.envs.observations import EmbeddingObserver, TextObserver, TokenObserver
-from rcsim_env.errors import InvalidActionError, LabelBudgetExhaustedError, RCSimError
+from rcsim_env.errors import InvalidActionError, LabelBudgetExhaustedError, RCSimError, RewardError
 from rcsim_env.oracles.base import Oracle, checked_judgement
 from rcsim_env.oracles.dataset import DatasetOracle
 from rcsim_env.oracles.noise import NOISE_PRESETS, AnnotatorNoise
@@ -94,6 +94,16 @@ class SentenceSimilarityEnv(gym.Env):
     spends the last label truncates the episode with ``info["budget_exhausted"]``;
     a later ``step`` raises :class:`~rcsim_env.errors.LabelBudgetExhaustedError`.
     A ``reset`` without a seed continues with the next pair not yet judged.
+
+    ## A label is spent once per answered query
+    ``queries_used`` counts a query as soon as the oracle answers (an answer that is not a
+    label in [0, 5] too: it raises :class:`~rcsim_env.errors.InvalidLabelError`), before the
+    reward is computed. When the reward function then fails (raises, or returns text, a bool,
+    NaN, an infinity...), ``step`` raises :class:`~rcsim_env.errors.RewardError` and the
+    environment stays on that pair with the answer recorded: the next ``step`` on the pair,
+    in this episode or a later one, reuses the answer without asking the oracle again (with a
+    person as the oracle, no second question) and spends no label. ``stream_state`` keeps
+    such recorded answers.
 
     ## Info
     ``step``: ``oracle_score`` (NaN when skipped), ``gold_score`` (NaN when the pool
@@ -218,6 +228,7 @@ class SentenceSimilarityEnv(gym.Env):
         self._episode_queries = 0
         self._active = False
         self._last: dict[str, Any] | None = None
+        self._answers: dict[int, float | None] = {}  # pool index -> an answer whose reward failed
 
     # ----------------------------------------------------------------- construction
     @staticmethod
@@ -298,12 +309,11 @@ class SentenceSimilarityEnv(gym.Env):
             raise ValueError(f"reset option pair_ids names pairs not in the pool: {missing[:5]}")
         return [self._index_of[pid] for pid in pair_ids]
 
-    def step(self, action):
-        """Judge the current pair; returns ``(observation, reward, terminated, truncated, info)``."""
-        if not self._active:
-            when = "before reset()" if self._order is None else "after the episode ended"
-            raise EpisodeStateError(f"step() called {when}; call reset() first")
-        agent_score = action_to_score(action, clip=self.clip_actions)
+    def _answer(self, index: int, pair: ScoredPair) -> float | None:
+        """The oracle's answer for pair ``index``: one recorded by an earlier step whose reward failed,
+        else a new query (counted in ``queries_used`` as soon as the oracle answers, then recorded)."""
+        if index in self._answers:
+            return self._answers[index]
         if self.budget_left == 0:
             raise LabelBudgetExhaustedError(
                 f"the label budget of {self.label_budget} oracle queries is spent; "
@@ -312,14 +322,32 @@ class SentenceSimilarityEnv(gym.Env):
                 "Stable-Baselines3, pass callback=StopOnLabelBudget() (from agents.sb3_callbacks) "
                 "to model.learn() to stop there cleanly"
             )
-        index = self._current_index()
-        pair = self.pairs[index]
-        label = checked_judgement(
-            self.oracle.judge(pair.sentence_a, pair.sentence_b, rng=self.np_random), self.oracle
-        )
+        answer = self.oracle.judge(pair.sentence_a, pair.sentence_b, rng=self.np_random)
         self.queries_used += 1
         self._episode_queries += 1
-        reward = self.skip_reward if label is None else checked_reward(self.reward_fn, agent_score, label)
+        self._answers[index] = checked_judgement(answer, self.oracle)
+        return self._answers[index]
+
+    def step(self, action):
+        """Judge the current pair; returns ``(observation, reward, terminated, truncated, info)``."""
+        if not self._active:
+            when = "before reset()" if self._order is None else "after the episode ended"
+            raise EpisodeStateError(f"step() called {when}; call reset() first")
+        agent_score = action_to_score(action, clip=self.clip_actions)
+        index = self._current_index()
+        pair = self.pairs[index]
+        label = self._answer(index, pair)
+        if label is None:
+            reward = self.skip_reward
+        else:
+            try:
+                reward = checked_reward(self.reward_fn, agent_score, label)
+            except RewardError as exc:
+                raise RewardError(
+                    f"{exc}. The oracle's answer {label} for pair {pair.pair_id} is kept: the next step "
+                    "on this pair reuses it without asking the oracle again"
+                ) from exc
+        del self._answers[index]
 
         self._step_in_episode += 1
         if self._episode_pairs is None:
@@ -363,6 +391,7 @@ class SentenceSimilarityEnv(gym.Env):
             "episode_queries": self._episode_queries,
             "active": self._active,
             "queries_used": self.queries_used,
+            "answers": dict(self._answers),
             "np_random": self.np_random.bit_generator.state,
             "pool_size": len(self.pairs),
         }
@@ -382,6 +411,7 @@ class SentenceSimilarityEnv(gym.Env):
         self._episode_queries = int(state["episode_queries"])
         self._active = bool(state["active"])
         self.queries_used = int(state["queries_used"])
+        self._answers = dict(state.get("answers", {}))
         self._last = None
 
     def render(self) -> str | np.ndarray | None:
