@@ -101,14 +101,16 @@ def physical_lines(path: str | os.PathLike[str]) -> Iterator[PhysicalLine]:
     with path.open("rb") as stream:
         encoding, bom = _encoding(stream.read(4))
         stream.seek(len(bom))
-        if encoding == "utf-8":  # streamed: a UTF-8 line end is always the byte 0x0A or 0x0D
+        utf8 = encoding == "utf-8"
+        if utf8:  # streamed: a UTF-8 line end is always the byte 0x0A or 0x0D
             pieces = _split_ends(stream, b"\r", b"\n")
-            lines = ((_decode_utf8(raw, path, n), end.decode()) for n, (raw, end) in enumerate(pieces, 1))
         else:  # the code units of UTF-16 and UTF-32 contain those bytes: decode first, then split
             text = _decode_whole(stream.read(), encoding, path)
-            lines = _split_ends(io.StringIO(text, newline="\n"), "\r", "\n")
-        for number, (line, end) in enumerate(lines, start=1):
-            _check_characters(line, path, number)
+            pieces = _split_ends(io.StringIO(text, newline="\n"), "\r", "\n")
+        for number, (raw, end) in enumerate(pieces, start=1):
+            line = _decode_utf8(raw, path, number) if utf8 else raw
+            if "\x00" in line or "\ufeff" in line:
+                _refuse_character(line, path, number)
             yield number, line, end
 
 
@@ -122,21 +124,21 @@ def _encoding(head: bytes) -> tuple[str, bytes]:
 
 def _split_ends(chunks: Iterable, cr, lf) -> Iterator[tuple]:
     r"""Split ``chunks`` (lines that end at ``lf``, str or bytes alike) into ``(line, end)`` at every
-    ``\r\n``, ``\r`` and ``\n``; a last line without an end comes with an empty end."""
-    empty = cr[:0]
+    ``\r\n``, ``\r`` and ``\n``; ``end`` is a str, empty for a last line without an end."""
     crlf = cr + lf
     for chunk in chunks:
         if chunk.endswith(crlf):
-            body, end = chunk[:-2], crlf
+            body, end = chunk[:-2], "\r\n"
         elif chunk.endswith(lf):
-            body, end = chunk[:-1], lf
+            body, end = chunk[:-1], "\n"
         else:
-            body, end = chunk, empty
-        *parts, last = body.split(cr)
-        for part in parts:
-            yield part, cr
-        if last or end:
-            yield last, end
+            body, end = chunk, ""
+        if cr in body:
+            *parts, body = body.split(cr)
+            for part in parts:
+                yield part, "\r"
+        if body or end:
+            yield body, end
 
 
 def _decode_utf8(raw: bytes, path: Path, number: int) -> str:
@@ -165,8 +167,8 @@ def _decode_whole(data: bytes, encoding: str, path: Path) -> str:
         ) from None
 
 
-def _check_characters(line: str, path: Path, number: int) -> None:
-    """Refuse NUL characters and byte-order marks inside a line."""
+def _refuse_character(line: str, path: Path, number: int) -> None:
+    """Raise DataFormatError for the NUL character or byte-order mark that ``line`` holds."""
     if "\x00" in line:
         raise DataFormatError(
             path,
