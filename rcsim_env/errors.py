@@ -61,3 +61,13 @@ class ScoreScaleWarning(UserWarning):
 
 class UnverifiedDownloadWarning(UserWarning):
     """A downloaded file could not be checked (in full) against a pinned SHA-256 digest."""
+
+
+class InvalidArgumentError(RCSimError, ValueError, TypeError):
+    """An argument or option has the wrong type or value; the message names it and says what is
+    accepted. It is a ``ValueError`` (a bad setting) and a ``TypeError`` (a value of the wrong kind)."""
+
+
+class RewardError(RCSimError, ValueError):
+    """A reward function raised, or returned something other than a finite real number. The oracle's
+    answer it was given is kept: the label is not asked for again."""

@@ -11,10 +11,14 @@ returns a float. The built-in ones work on the 0-1 scale (score / 5):
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 
+import numpy as np
+
+from rcsim_env.errors import RewardError
 from rcsim_env.registry import Registry
-from rcsim_env.validation import MAX_SCORE
+from rcsim_env.validation import MAX_SCORE, short_repr
 
 RewardFn = Callable[[float, float], float]
 
@@ -53,16 +57,25 @@ def get_reward_fn(reward: str | RewardFn) -> RewardFn:
 
 
 def checked_reward(reward_fn: RewardFn, agent_score: float, oracle_score: float) -> float:
-    """Call ``reward_fn`` and insist on a finite real result, naming the function when it is not."""
-    value = reward_fn(agent_score, oracle_score)
+    """Call ``reward_fn(agent_score, oracle_score)`` and return its result as a float.
+
+    Raises :class:`~rcsim_env.errors.RewardError`, naming the function and its arguments, when it
+    raises (the original exception is chained) or returns anything but a finite real number:
+    text (even ``"0.5"``), a bool, None, NaN, an infinity or an integer too large for a float.
+    """
+    name = getattr(reward_fn, "__name__", None) or short_repr(reward_fn)
+    called = f"reward function {name}({agent_score!r}, {oracle_score!r})"
+    need = "it must return a finite real number"
+    try:
+        value = reward_fn(agent_score, oracle_score)
+    except Exception as exc:
+        raise RewardError(f"{called} raised {type(exc).__name__}: {short_repr(str(exc), 200)}") from exc
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise RewardError(f"{called} returned {type(value).__name__} {short_repr(value)}; {need}")
     try:
         result = float(value)
-    except (TypeError, ValueError):
+    except (OverflowError, TypeError, ValueError):
         result = math.nan
-    if not math.isfinite(result) or isinstance(value, bool):
-        name = getattr(reward_fn, "__name__", repr(reward_fn))
-        raise ValueError(
-            f"reward function {name} returned {value!r} for ({agent_score}, {oracle_score}); "
-            "need a finite float"
-        )
+    if not math.isfinite(result):
+        raise RewardError(f"{called} returned {short_repr(value)}; {need}")
     return result

@@ -6,7 +6,8 @@ Every loader returns :class:`~rcsim_env.data.pairs.ScoredPair` records whose ``p
 :func:`rcsim_env.validation.validate_sentence`; a malformed line (empty sentence, wrong
 number of fields, bad score) raises :class:`~rcsim_env.errors.DataFormatError` naming the
 file and the 1-based line number. Fields are split on TAB only: ``"`` is never a quote
-character in the tab-separated formats.
+character in the tab-separated formats. Encodings and line ends are read (or refused, naming
+the line) as :mod:`rcsim_env.data.text_lines` describes.
 """
 
 from __future__ import annotations
@@ -243,9 +244,11 @@ def _read_senteval_subset(folder: Path, subset: str) -> list[ScoredPair]:
 
 
 def load_corpus(path: PathLike) -> list[str]:
-    """Return the sentences of a one-sentence-per-line UTF-8 file, skipping blank lines.
+    """Return the sentences of a one-sentence-per-line text file, skipping blank lines.
 
-    Sentences are returned as written (only the line end is removed).
+    Sentences are returned as written (only the line end is removed; U+2028 and the other
+    characters ``str.splitlines`` would split on stay in the sentence). Encodings and line ends
+    as :func:`~rcsim_env.data.text_lines.text_lines` reads them.
     """
     path = Path(path)
     return [

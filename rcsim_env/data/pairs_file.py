@@ -28,7 +28,6 @@ A score outside the declared scale is an error naming the file and line.
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -36,6 +35,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, get_args
 
+from rcsim_env.data.json_lines import json_object_lines
 from rcsim_env.data.pairs import ScoredPair
 from rcsim_env.data.rows import (
     check_field_count,
@@ -45,9 +45,8 @@ from rcsim_env.data.rows import (
     first_row,
     tsv_rows,
 )
-from rcsim_env.data.text_lines import text_lines
 from rcsim_env.errors import DataFormatError, ScoreScaleWarning
-from rcsim_env.validation import MAX_SCORE
+from rcsim_env.validation import MAX_SCORE, short_repr
 
 ScoreScale = Literal["0-5", "0-1", "auto"]
 SCORE_SCALES: tuple[str, ...] = get_args(ScoreScale)
@@ -187,17 +186,7 @@ def _table_records(path: Path, suffix: str) -> Iterator[Record]:
 def _jsonl_records(path: Path) -> Iterator[Record]:
     """Yield ``(line, object, columns)`` for each non-blank line of a JSON-lines file."""
     resolved: dict[tuple[str, ...], PairColumns] = {}
-    for number, line in text_lines(path):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataFormatError(path, number, f"invalid JSON: {exc.msg} at column {exc.colno}") from None
-        except RecursionError:
-            raise DataFormatError(path, number, "invalid JSON: nested too deeply") from None
-        if not isinstance(record, dict):
-            raise DataFormatError(path, number, f"expected a JSON object, got {type(record).__name__}")
+    for number, record in json_object_lines(path):
         normalised = {_normalised(key): value for key, value in record.items()}
         if len(normalised) != len(record):
             raise DataFormatError(path, number, "two keys differ only in case or surrounding spaces")
@@ -248,7 +237,7 @@ def _pair_id(value: object, path: Path, number: int) -> str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise DataFormatError(
-            path, number, f"id must be text or an integer, got {type(value).__name__}: {value!r:.40}"
+            path, number, f"id must be text or an integer, got {type(value).__name__}: {short_repr(value)}"
         )
     text = str(value).strip()
     return text or None

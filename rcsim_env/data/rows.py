@@ -12,9 +12,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from rcsim_env.data.pairs import ScoredPair
-from rcsim_env.data.text_lines import text_lines
+from rcsim_env.data.text_lines import LineEnds, physical_lines, text_lines
 from rcsim_env.errors import DataFormatError, InvalidSentenceError
-from rcsim_env.validation import validate_sentence
+from rcsim_env.validation import short_repr, validate_sentence
 
 Row = tuple[int, list[str]]
 
@@ -32,16 +32,26 @@ def tsv_rows(path: Path) -> Iterator[Row]:
 def csv_rows(path: Path) -> Iterator[Row]:
     """Yield ``(line_number, fields)`` for each non-empty record of a comma-separated file with quoting.
 
-    The line number is that of the record's last line (a quoted field may span lines). Quoting
-    is strict: a quote that is never closed, or text after a closing quote, is an error naming
-    the line where the record starts. Fields are limited to the csv module's field size
-    (131,072 characters by default).
+    The line number is that of the record's last line (a quoted field may span lines, and keeps
+    its line ends as written). Quoting is strict: a quote that is never closed, or text after a
+    closing quote, is an error naming the line where the record starts. Lines are decoded and
+    checked as :func:`~rcsim_env.data.text_lines.text_lines` does; the line ends that end records
+    must not mix a lone ``\\r`` with ``\\n`` or ``\\r\\n``. Fields are limited to the csv module's
+    field size (131,072 characters by default).
     """
-    lines = (line + "\n" for _, line in text_lines(path))  # csv keeps newlines inside quoted fields
-    reader = csv.reader(lines, strict=True)
+    line_ends = LineEnds(path)
+    last_end = [""]
+
+    def lines() -> Iterator[str]:
+        for _, line, end in physical_lines(path):
+            last_end[0] = end
+            yield line + end  # the csv module keeps the line ends inside quoted fields
+
+    reader = csv.reader(lines(), strict=True)
     start = 1
     try:
         for fields in reader:
+            line_ends.check(reader.line_num, last_end[0])
             if fields:
                 yield reader.line_num, fields
             start = reader.line_num + 1
@@ -112,16 +122,16 @@ def checked_number(value: object, path: Path, number: int, what: str = "score") 
         try:
             result = float(value)
         except ValueError:
-            raise DataFormatError(path, number, f"{what} {value!r:.40} is not a number") from None
+            raise DataFormatError(path, number, f"{what} {short_repr(value)} is not a number") from None
     elif isinstance(value, bool) or not isinstance(value, (int, float)):
         raise DataFormatError(
-            path, number, f"{what} must be a number, got {type(value).__name__}: {value!r:.40}"
+            path, number, f"{what} must be a number, got {type(value).__name__}: {short_repr(value)}"
         )
     else:
         try:
             result = float(value)
         except OverflowError:
-            raise DataFormatError(path, number, f"{what} {value!r:.40} is too large") from None
+            raise DataFormatError(path, number, f"{what} {short_repr(value)} is too large") from None
     if math.isnan(result):
         raise DataFormatError(path, number, f"{what} is NaN; it must be a finite number")
     if math.isinf(result):

@@ -14,9 +14,17 @@ import numpy as np
 from gymnasium import spaces
 
 from rcsim_env.data.pairs import ScoredPair
-from rcsim_env.envs.common import RENDER_MODES, build_pair_pool, check_render_mode, render_text
+from rcsim_env.envs.common import (
+    RENDER_MODES,
+    build_pair_pool,
+    check_render_mode,
+    checked_reset_options,
+    pair_position,
+    render_text,
+)
 from rcsim_env.envs.similarity import EpisodeStateError
-from rcsim_env.errors import InvalidActionError
+from rcsim_env.errors import InvalidActionError, InvalidArgumentError
+from rcsim_env.validation import short_repr, validate_int, validate_real
 
 REWARDS = ("contrastive", "correct", "absolute")
 RESET_OPTIONS = ("pair_id",)
@@ -109,8 +117,9 @@ def validate_action(action: object) -> int:
     """Return ``action`` as 0 (drop) or 1 (keep).
 
     Accepts a Python or NumPy integer, or an integer array with one element. Booleans,
-    floats (NaN included), strings, other shapes and values other than 0 and 1 raise
-    :class:`~rcsim_env.errors.InvalidActionError` (a ValueError) naming the action.
+    floats (NaN included), strings, bytes, object or text arrays, other shapes and values
+    other than 0 and 1 (however large) raise :class:`~rcsim_env.errors.InvalidActionError`
+    (a ValueError) naming the action.
     """
     value = action
     if isinstance(value, np.ndarray):
@@ -119,14 +128,17 @@ def validate_action(action: object) -> int:
                 f"action must be 0 (drop) or 1 (keep), got an array of shape {value.shape}"
             )
         if not np.issubdtype(value.dtype, np.integer):
-            raise InvalidActionError(f"action must be an integer 0 or 1, got {value.dtype} array {value!r}")
+            raise InvalidActionError(
+                f"action must be an integer 0 or 1, got {value.dtype} array {short_repr(value.tolist())}"
+            )
         value = value.reshape(-1)[0]
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise InvalidActionError(
-            f"action must be an integer 0 (drop) or 1 (keep), got {type(action).__name__}: {action!r:.40}"
+            "action must be an integer 0 (drop) or 1 (keep), got "
+            f"{type(action).__name__}: {short_repr(action)}"
         )
-    if int(value) not in (DROP, KEEP):
-        raise InvalidActionError(f"action {int(value)} is out of range; use 0 (drop) or 1 (keep)")
+    if value not in (DROP, KEEP):
+        raise InvalidActionError(f"action {short_repr(value)} is out of range; use 0 (drop) or 1 (keep)")
     return int(value)
 
 
@@ -140,8 +152,9 @@ class SentenceDistillationEnv(gym.Env):
     pass over the pool and at every seeded reset.
 
     ## Action space
-    ``Discrete(2)``: 0 drops the current word, 1 keeps it. Anything else (a float, NaN,
-    a bool, 2, -1) raises :class:`~rcsim_env.errors.InvalidActionError`, a ValueError.
+    ``Discrete(2)``: 0 drops the current word, 1 keeps it (a Python or NumPy integer, or an
+    integer array of one element). Anything else (a float, NaN, a bool, text, an object
+    array, 2, -1, 10**400) raises :class:`~rcsim_env.errors.InvalidActionError`, a ValueError.
 
     ## Observation space
     float32 ``Box(low, high, (2H + E,))``: the state of the paper, [c, h, w], the cell
@@ -169,7 +182,15 @@ class SentenceDistillationEnv(gym.Env):
     ``distilled_a``, ``distilled_b`` (kept words joined by spaces) and ``keep_fraction``.
 
     ## Reset options
-    ``{"pair_id": id}`` serves that pair next. Unknown options raise ValueError.
+    ``{"pair_id": id}`` (a ``str``) serves that pair next. Options that are not a dict,
+    unknown options and a ``pair_id`` that is not text or not in the pool raise
+    :class:`~rcsim_env.errors.InvalidArgumentError` (a ValueError) before anything changes.
+
+    ## Arguments
+    ``max_words`` (>= 1) and ``max_steps`` (>= 1 or None) must be integers (not bools,
+    floats or text); ``label_scale`` and ``margin`` finite numbers > 0, ``drop_bonus`` >= 0
+    (not bools or text). Anything else raises :class:`~rcsim_env.errors.InvalidArgumentError`
+    naming the argument and what it accepts.
 
     ## Rendering (``render_mode=``)
     ``"ansi"``: ``render()`` returns the pair with each word marked (dropped ``-word``,
@@ -222,22 +243,15 @@ class SentenceDistillationEnv(gym.Env):
         split: str = "train",
         render_mode: str | None = None,
     ):
-        if reward not in REWARDS:
-            raise ValueError(f"reward must be one of {REWARDS}, got {reward!r}")
-        if not (isinstance(margin, numbers.Real) and math.isfinite(margin) and margin > 0):
-            raise ValueError(f"margin must be a finite positive number, got {margin!r}")
-        if not (isinstance(drop_bonus, numbers.Real) and math.isfinite(drop_bonus) and drop_bonus >= 0):
-            raise ValueError(f"drop_bonus must be a finite number >= 0, got {drop_bonus!r}")
-        if not (isinstance(label_scale, numbers.Real) and math.isfinite(label_scale) and label_scale > 0):
-            raise ValueError(f"label_scale must be a finite positive number, got {label_scale!r}")
-        if isinstance(max_words, bool) or not isinstance(max_words, numbers.Integral) or max_words < 1:
-            raise ValueError(f"max_words must be an integer >= 1, got {max_words!r}")
-        if max_steps is not None and (
-            isinstance(max_steps, bool) or not isinstance(max_steps, numbers.Integral) or max_steps < 1
-        ):
-            raise ValueError(f"max_steps must be an integer >= 1 or None, got {max_steps!r}")
+        if not (isinstance(reward, str) and reward in REWARDS):
+            raise InvalidArgumentError(f"reward must be one of {REWARDS}, got {short_repr(reward)}")
+        margin = validate_real(margin, "margin", 0.0, exclusive=True)
+        drop_bonus = validate_real(drop_bonus, "drop_bonus", 0.0)
+        label_scale = validate_real(label_scale, "label_scale", 0.0, exclusive=True)
+        max_words = validate_int(max_words, "max_words", 1)
+        max_steps = validate_int(max_steps, "max_steps", 1, allow_none=True)
         check_render_mode(render_mode, self.metadata["render_modes"])
-        self.label_scale = float(label_scale)
+        self.label_scale = label_scale
         self.pairs = self._build_pool(pairs, data_dir, split)
         self._index_of = {pair.pair_id: i for i, pair in enumerate(self.pairs)}
         if critic is None:
@@ -248,10 +262,10 @@ class SentenceDistillationEnv(gym.Env):
             raise TypeError(f"critic must implement DistillationCritic, got {type(critic).__name__}")
         self.critic = critic
         self.reward_kind = reward
-        self.margin = float(margin)
-        self.drop_bonus = float(drop_bonus)
-        self.max_words = int(max_words)
-        self.max_steps = None if max_steps is None else int(max_steps)
+        self.margin = margin
+        self.drop_bonus = drop_bonus
+        self.max_words = max_words
+        self.max_steps = max_steps
         self.render_mode = render_mode
 
         self._hidden_size, self._word_dim = int(critic.hidden_size), int(critic.word_dim)
@@ -297,18 +311,16 @@ class SentenceDistillationEnv(gym.Env):
     # ----------------------------------------------------------------- Gymnasium API
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         """Start an episode on the next pair; returns ``(observation, info)``."""
+        options = checked_reset_options(options, RESET_OPTIONS)
+        chosen = None
+        if "pair_id" in options:
+            chosen = pair_position(options["pair_id"], self._index_of, "reset option pair_id")
         super().reset(seed=seed)
-        options = dict(options or {})
-        unknown = sorted(set(options) - set(RESET_OPTIONS))
-        if unknown:
-            raise ValueError(f"unknown reset option(s) {unknown}; accepted: {list(RESET_OPTIONS)}")
         if seed is not None or self._order is None or self._cursor >= len(self.pairs):
             self._order = self.np_random.permutation(len(self.pairs))
             self._cursor = 0
-        if "pair_id" in options:
-            if options["pair_id"] not in self._index_of:
-                raise ValueError(f"reset option pair_id {options['pair_id']!r} is not in the pool")
-            index = self._index_of[options["pair_id"]]
+        if chosen is not None:
+            index = chosen
         else:
             index = int(self._order[self._cursor])
             self._cursor += 1

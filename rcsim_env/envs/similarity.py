@@ -13,14 +13,27 @@ from gymnasium import spaces
 
 from rcsim_env.data.pairs import ScoredPair
 from rcsim_env.encoders.sentence_encoder import SentenceEncoder, load_tokenizer
-from rcsim_env.envs.common import RENDER_MODES, build_pair_pool, check_render_mode, render_text
+from rcsim_env.envs.common import (
+    RENDER_MODES,
+    build_pair_pool,
+    check_render_mode,
+    checked_reset_options,
+    pair_position,
+    render_text,
+)
 from rcsim_env.envs.observations import EmbeddingObserver, TextObserver, TokenObserver
-from rcsim_env.errors import InvalidActionError, LabelBudgetExhaustedError, RCSimError
+from rcsim_env.errors import (
+    InvalidActionError,
+    InvalidArgumentError,
+    LabelBudgetExhaustedError,
+    RCSimError,
+    RewardError,
+)
 from rcsim_env.oracles.base import Oracle, checked_judgement
 from rcsim_env.oracles.dataset import DatasetOracle
 from rcsim_env.oracles.noise import NOISE_PRESETS, AnnotatorNoise
 from rcsim_env.rewards import RewardFn, checked_reward, get_reward_fn
-from rcsim_env.validation import MAX_SCORE
+from rcsim_env.validation import MAX_SCORE, short_repr, validate_flag, validate_int, validate_real
 
 OBSERVATION_MODES = ("text", "tokens", "embedding")
 RESET_OPTIONS = ("pair_ids",)
@@ -32,21 +45,30 @@ class EpisodeStateError(RCSimError, RuntimeError):
 
 
 def action_to_score(action: object, clip: bool = False) -> float:
-    """Map an action in [-1, 1] (a number or an array of shape (1,)) linearly to a score in [0, 5].
+    """Map an action in [-1, 1] (a number or a numeric array of shape (1,)) linearly to a score in [0, 5].
 
-    NaN, infinities, strings, booleans and other shapes raise :class:`InvalidActionError`.
-    Values outside [-1, 1] (beyond a 1e-6 float tolerance) raise too, unless ``clip``.
+    Accepted: Python and NumPy integers and floats, and arrays (or lists) of them of shape () or
+    (1,). Everything else raises :class:`InvalidActionError`: text and bytes (also inside
+    arrays: ``np.array(["0.5"])``), booleans, complex numbers, object arrays, integers too large
+    for an array (``10**400``), other shapes, NaN and infinities. Values outside [-1, 1] (beyond
+    a 1e-6 float tolerance) raise too, unless ``clip``.
     """
+    accepted = "a real number in [-1, 1] or a numeric array of shape (1,)"
     if action is None or isinstance(action, (str, bytes, bool, np.bool_)):
         raise InvalidActionError(
-            f"action must be a number in [-1, 1] or an array of shape (1,), got {action!r:.40}"
+            f"action must be {accepted}, got {type(action).__name__}: {short_repr(action)}"
         )
     try:
-        array = np.asarray(action, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
+        array = np.asarray(action)
+    except (TypeError, ValueError, OverflowError, RuntimeError) as exc:
         raise InvalidActionError(
-            f"action must be numeric with shape (1,), got {type(action).__name__}"
+            f"action must be {accepted}, got {type(action).__name__}: {short_repr(action)}"
         ) from exc
+    if array.dtype.kind not in "iuf":
+        raise InvalidActionError(
+            f"action must be {accepted}, got {type(action).__name__} {short_repr(action)} "
+            f"(an array of dtype {array.dtype})"
+        )
     if array.shape not in ((), (1,)):
         raise InvalidActionError(f"action must have shape (1,), got shape {array.shape}")
     value = float(array.reshape(-1)[0])
@@ -67,9 +89,11 @@ class SentenceSimilarityEnv(gym.Env):
 
     ## Action space
     ``Box(-1, 1, (1,), float32)``, mapped linearly to a similarity score in [0, 5]
-    (-1 -> 0, 0 -> 2.5, 1 -> 5). NaN, infinite, wrongly shaped or out-of-range actions
-    raise :class:`~rcsim_env.errors.InvalidActionError` (``clip_actions=True`` clips
-    out-of-range values instead).
+    (-1 -> 0, 0 -> 2.5, 1 -> 5). Any real number or numeric array of shape (1,) is
+    accepted; NaN, infinite, wrongly shaped or out-of-range actions, text and bytes (in
+    arrays too), booleans, complex numbers, object arrays and integers too large for an
+    array raise :class:`~rcsim_env.errors.InvalidActionError` (``clip_actions=True`` clips
+    out-of-range values instead); see :func:`action_to_score`.
 
     ## Observation space (``observation=``)
     - ``"text"``: ``Dict(sentence_a=Text, sentence_b=Text)``, the raw sentences;
@@ -95,6 +119,16 @@ class SentenceSimilarityEnv(gym.Env):
     a later ``step`` raises :class:`~rcsim_env.errors.LabelBudgetExhaustedError`.
     A ``reset`` without a seed continues with the next pair not yet judged.
 
+    ## A label is spent once per answered query
+    ``queries_used`` counts a query as soon as the oracle answers (an answer that is not a
+    label in [0, 5] too: it raises :class:`~rcsim_env.errors.InvalidLabelError`), before the
+    reward is computed. When the reward function then fails (raises, or returns text, a bool,
+    NaN, an infinity...), ``step`` raises :class:`~rcsim_env.errors.RewardError` and the
+    environment stays on that pair with the answer recorded: the next ``step`` on the pair,
+    in this episode or a later one, reuses the answer without asking the oracle again (with a
+    person as the oracle, no second question) and spends no label. ``stream_state`` keeps
+    such recorded answers.
+
     ## Info
     ``step``: ``oracle_score`` (NaN when skipped), ``gold_score`` (NaN when the pool
     has none), ``agent_score``, ``pair_id``, ``skipped``, ``episode_queries``,
@@ -105,7 +139,16 @@ class SentenceSimilarityEnv(gym.Env):
 
     ## Reset options
     ``{"pair_ids": [...]}`` serves exactly those pairs (by ``pair_id``) as the next
-    episode. Unknown options raise ``ValueError``.
+    episode: a non-empty list (or tuple) of distinct pair ids, each a ``str`` (an episode
+    shows each pair once, so that no pair is judged twice in it). Options that are not a
+    dict, unknown options and malformed ``pair_ids`` raise
+    :class:`~rcsim_env.errors.InvalidArgumentError` (a ValueError) before anything changes.
+
+    ## Arguments
+    ``episode_length`` (>= 1), ``label_budget`` (>= 0 or None) and ``token_length`` (>= 2)
+    must be integers (Python or NumPy; not bools, floats or text), ``skip_reward`` a finite
+    real number, ``clip_actions`` and ``precompute`` bools; anything else raises
+    :class:`~rcsim_env.errors.InvalidArgumentError` naming the argument and what it accepts.
 
     ## Randomness
     Pair order and simulated label noise come from ``self.np_random`` only; a human
@@ -179,15 +222,17 @@ class SentenceSimilarityEnv(gym.Env):
         precompute: bool = False,
         render_mode: str | None = None,
     ):
-        if observation not in OBSERVATION_MODES:
-            raise ValueError(f"observation must be one of {OBSERVATION_MODES}, got {observation!r}")
-        if int(episode_length) < 1:
-            raise ValueError(f"episode_length must be at least 1, got {episode_length}")
-        if label_budget is not None and int(label_budget) < 0:
-            raise ValueError(f"label_budget must be >= 0 or None, got {label_budget}")
+        if not (isinstance(observation, str) and observation in OBSERVATION_MODES):
+            raise InvalidArgumentError(
+                f"observation must be one of {OBSERVATION_MODES}, got {short_repr(observation)}"
+            )
+        episode_length = validate_int(episode_length, "episode_length", 1)
+        label_budget = validate_int(label_budget, "label_budget", 0, allow_none=True)
+        token_length = validate_int(token_length, "token_length", 2)
+        skip_reward = validate_real(skip_reward, "skip_reward")
+        clip_actions = validate_flag(clip_actions, "clip_actions")
+        precompute = validate_flag(precompute, "precompute")
         check_render_mode(render_mode, self.metadata["render_modes"])
-        if not math.isfinite(float(skip_reward)):
-            raise ValueError(f"skip_reward must be finite, got {skip_reward}")
 
         self.pairs = self._build_pool(pairs, data_dir, split)
         self._index_of = {pair.pair_id: i for i, pair in enumerate(self.pairs)}
@@ -198,10 +243,10 @@ class SentenceSimilarityEnv(gym.Env):
             )
         self.reward_fn: RewardFn = get_reward_fn(reward)
         self.observation_mode = observation
-        self.episode_length = int(episode_length)
-        self.label_budget = None if label_budget is None else int(label_budget)
-        self.clip_actions = bool(clip_actions)
-        self.skip_reward = float(skip_reward)
+        self.episode_length = episode_length
+        self.label_budget = label_budget
+        self.clip_actions = clip_actions
+        self.skip_reward = skip_reward
         self.render_mode = render_mode
 
         self.observer = self._build_observer(observation, encoder, token_length)
@@ -218,6 +263,7 @@ class SentenceSimilarityEnv(gym.Env):
         self._episode_queries = 0
         self._active = False
         self._last: dict[str, Any] | None = None
+        self._answers: dict[int, float | None] = {}  # pool index -> an answer whose reward failed
 
     # ----------------------------------------------------------------- construction
     @staticmethod
@@ -270,14 +316,12 @@ class SentenceSimilarityEnv(gym.Env):
     # ----------------------------------------------------------------- Gymnasium API
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         """Start an episode; returns ``(observation, info)``. See the class docstring for ``options``."""
+        options = checked_reset_options(options, RESET_OPTIONS)
+        episode_pairs = self._resolve_pair_ids(options["pair_ids"]) if "pair_ids" in options else None
         super().reset(seed=seed)
-        options = dict(options or {})
-        unknown = sorted(set(options) - set(RESET_OPTIONS))
-        if unknown:
-            raise ValueError(f"unknown reset option(s) {unknown}; accepted: {list(RESET_OPTIONS)}")
         if seed is not None or self._order is None:
             self._new_pass()
-        self._episode_pairs = self._resolve_pair_ids(options["pair_ids"]) if "pair_ids" in options else None
+        self._episode_pairs = episode_pairs
         self._step_in_episode = 0
         self._episode_queries = 0
         self._active = True
@@ -290,20 +334,38 @@ class SentenceSimilarityEnv(gym.Env):
         }
         return observation, info
 
-    def _resolve_pair_ids(self, pair_ids: Sequence[str]) -> list[int]:
-        if isinstance(pair_ids, str) or not pair_ids:
-            raise ValueError("reset option pair_ids must be a non-empty list of pair ids")
+    def _resolve_pair_ids(self, pair_ids: object) -> list[int]:
+        """The pool positions of the reset option ``pair_ids`` (a non-empty list of distinct ids)."""
+        if not isinstance(pair_ids, (list, tuple)) or not pair_ids:
+            raise InvalidArgumentError(
+                "reset option pair_ids must be a non-empty list of pair ids (str), got "
+                f"{type(pair_ids).__name__}: {short_repr(pair_ids)}"
+            )
+        not_text = next(((i, pid) for i, pid in enumerate(pair_ids) if not isinstance(pid, str)), None)
+        if not_text is not None:
+            pair_position(not_text[1], self._index_of, f"reset option pair_ids[{not_text[0]}]")
         missing = [pid for pid in pair_ids if pid not in self._index_of]
         if missing:
-            raise ValueError(f"reset option pair_ids names pairs not in the pool: {missing[:5]}")
+            raise InvalidArgumentError(
+                "reset option pair_ids names pairs not in the pool: "
+                f"{', '.join(short_repr(pid) for pid in missing[:5])} "
+                f"(its ids look like {self.pairs[0].pair_id!r})"
+            )
+        first: dict[str, int] = {}
+        for position, pid in enumerate(pair_ids):
+            if pid in first:
+                raise InvalidArgumentError(
+                    f"reset option pair_ids names {short_repr(pid)} twice (at {first[pid]} and {position}); "
+                    "an episode shows each pair once"
+                )
+            first[pid] = position
         return [self._index_of[pid] for pid in pair_ids]
 
-    def step(self, action):
-        """Judge the current pair; returns ``(observation, reward, terminated, truncated, info)``."""
-        if not self._active:
-            when = "before reset()" if self._order is None else "after the episode ended"
-            raise EpisodeStateError(f"step() called {when}; call reset() first")
-        agent_score = action_to_score(action, clip=self.clip_actions)
+    def _answer(self, index: int, pair: ScoredPair) -> float | None:
+        """The oracle's answer for pair ``index``: one recorded by an earlier step whose reward failed,
+        else a new query (counted in ``queries_used`` as soon as the oracle answers, then recorded)."""
+        if index in self._answers:
+            return self._answers[index]
         if self.budget_left == 0:
             raise LabelBudgetExhaustedError(
                 f"the label budget of {self.label_budget} oracle queries is spent; "
@@ -312,14 +374,32 @@ class SentenceSimilarityEnv(gym.Env):
                 "Stable-Baselines3, pass callback=StopOnLabelBudget() (from agents.sb3_callbacks) "
                 "to model.learn() to stop there cleanly"
             )
-        index = self._current_index()
-        pair = self.pairs[index]
-        label = checked_judgement(
-            self.oracle.judge(pair.sentence_a, pair.sentence_b, rng=self.np_random), self.oracle
-        )
+        answer = self.oracle.judge(pair.sentence_a, pair.sentence_b, rng=self.np_random)
         self.queries_used += 1
         self._episode_queries += 1
-        reward = self.skip_reward if label is None else checked_reward(self.reward_fn, agent_score, label)
+        self._answers[index] = checked_judgement(answer, self.oracle)
+        return self._answers[index]
+
+    def step(self, action):
+        """Judge the current pair; returns ``(observation, reward, terminated, truncated, info)``."""
+        if not self._active:
+            when = "before reset()" if self._order is None else "after the episode ended"
+            raise EpisodeStateError(f"step() called {when}; call reset() first")
+        agent_score = action_to_score(action, clip=self.clip_actions)
+        index = self._current_index()
+        pair = self.pairs[index]
+        label = self._answer(index, pair)
+        if label is None:
+            reward = self.skip_reward
+        else:
+            try:
+                reward = checked_reward(self.reward_fn, agent_score, label)
+            except RewardError as exc:
+                raise RewardError(
+                    f"{exc}. The oracle's answer {label} for pair {pair.pair_id} is kept: the next step "
+                    "on this pair reuses it without asking the oracle again"
+                ) from exc
+        del self._answers[index]
 
         self._step_in_episode += 1
         if self._episode_pairs is None:
@@ -363,6 +443,7 @@ class SentenceSimilarityEnv(gym.Env):
             "episode_queries": self._episode_queries,
             "active": self._active,
             "queries_used": self.queries_used,
+            "answers": dict(self._answers),
             "np_random": self.np_random.bit_generator.state,
             "pool_size": len(self.pairs),
         }
@@ -382,6 +463,7 @@ class SentenceSimilarityEnv(gym.Env):
         self._episode_queries = int(state["episode_queries"])
         self._active = bool(state["active"])
         self.queries_used = int(state["queries_used"])
+        self._answers = dict(state.get("answers", {}))
         self._last = None
 
     def render(self) -> str | np.ndarray | None:

@@ -16,13 +16,15 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import math
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from rcsim_env.data.json_lines import json_object_lines
+from rcsim_env.data.rows import check_field_count, checked_number, csv_rows, first_row
 from rcsim_env.errors import DataFormatError, InvalidLabelError
 from rcsim_env.labelling.store import InvalidAnnotatorError, LabelStore, validate_annotator
 from rcsim_env.validation import validate_score, validate_sentence
@@ -56,8 +58,21 @@ def iso_time(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_ISO_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"  # the date, then optionally the time and the offset
+    r"([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,6})?)?)?(Z|[+-][0-9]{2}:[0-9]{2})?"
+)
+
+
 def parse_time(text: str) -> float:
-    """An ISO 8601 timestamp (``Z`` or an offset; no offset = UTC) as Unix seconds; ValueError otherwise."""
+    """An ISO 8601 timestamp as Unix seconds; ValueError otherwise.
+
+    ``YYYY-MM-DD``, optionally ``THH:MM[:SS[.ffffff]]``, then ``Z`` or an offset ``+HH:MM`` (none:
+    UTC). Other forms that ``datetime.fromisoformat`` would guess at (``"1" * 5000`` reads as a
+    time in the year 1111) are refused.
+    """
+    if not _ISO_TIME.fullmatch(text.strip()):
+        raise ValueError(f"{text!r:.40} is not an ISO 8601 time such as 2024-05-01T12:00:00Z")
     value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
@@ -142,43 +157,20 @@ class ImportSummary:
 
 
 def _records(path: Path, suffix: str) -> Iterator[tuple[int, dict[str, object]]]:
-    """``(line number, record)`` per data row; malformed lines raise DataFormatError naming file and line."""
+    """``(line number, record)`` per data row; malformed lines raise DataFormatError naming file and line.
+
+    Encodings, line ends and hostile content are handled by the package's readers: JSON lines by
+    :mod:`rcsim_env.data.json_lines`, CSV by :func:`rcsim_env.data.rows.csv_rows`.
+    """
     if suffix == ".jsonl":
-        with open(path, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise DataFormatError(
-                        path, number, f"invalid JSON: {exc.msg} at column {exc.colno}"
-                    ) from exc
-                if not isinstance(record, dict):
-                    raise DataFormatError(
-                        path, number, f"expected a JSON object, got {type(record).__name__}"
-                    )
-                yield number, record
+        yield from json_object_lines(path)
         return
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
-        try:
-            header = next(reader, None)
-            if header is None:
-                raise DataFormatError(path, None, "file is empty; expected a header row")
-            names = [name.strip().lower() for name in header]
-            for fields in reader:
-                if not fields:
-                    continue
-                if len(fields) != len(names):
-                    raise DataFormatError(
-                        path,
-                        reader.line_num,
-                        f"expected {len(names)} fields like the header, found {len(fields)}",
-                    )
-                yield reader.line_num, dict(zip(names, fields, strict=True))
-        except csv.Error as exc:
-            raise DataFormatError(path, reader.line_num, f"malformed CSV: {exc}") from exc
+    rows = csv_rows(path)
+    _, header = first_row(path, rows, "a header row")
+    names = [name.strip().lower() for name in header]
+    for number, fields in rows:
+        check_field_count(path, number, fields, len(names))
+        yield number, dict(zip(names, fields, strict=True))
 
 
 def _flag(value: object, path: Path, number: int, name: str) -> bool:
@@ -197,15 +189,7 @@ def _flag(value: object, path: Path, number: int, name: str) -> bool:
 def _optional_number(value: object, path: Path, number: int, name: str) -> float | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, bool):
-        raise DataFormatError(path, number, f"{name} must be a number, got {value!r}")
-    try:
-        result = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise DataFormatError(path, number, f"{name} {value!r:.40} is not a number") from None
-    if not math.isfinite(result):
-        raise DataFormatError(path, number, f"{name} is {result}; it must be a finite number")
-    return result
+    return checked_number(value, path, number, name)
 
 
 def import_judgements(
@@ -265,7 +249,7 @@ def import_judgements(
         when_text = record.get("judged_at")
         try:
             when = parse_time(str(when_text)) if when_text not in (None, "") else None
-        except ValueError:
+        except (ValueError, OverflowError):
             raise DataFormatError(
                 source, number, f"judged_at {when_text!r:.40} is not an ISO 8601 time"
             ) from None

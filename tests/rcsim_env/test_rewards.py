@@ -1,7 +1,9 @@
 import math
 
+import numpy as np
 import pytest
 
+from rcsim_env.errors import RewardError
 from rcsim_env.rewards import (
     checked_reward,
     get_reward_fn,
@@ -35,10 +37,19 @@ def test_reward_lookup_and_callables():
         get_reward_fn("huber")
 
 
-@pytest.mark.parametrize("bad", [math.nan, math.inf, "high", None, True])
+@pytest.mark.parametrize("bad", [math.nan, math.inf, "high", "0.5", None, True, np.bool_(True), 10**400])
 def test_a_user_reward_returning_garbage_is_named(bad):
     def my_reward(agent, oracle):
         return bad
 
-    with pytest.raises(ValueError, match="my_reward"):
+    with pytest.raises(RewardError, match="my_reward"):  # a ValueError
         checked_reward(my_reward, 1.0, 2.0)
+
+
+def test_a_user_reward_that_raises_is_named_and_chained():
+    def my_reward(agent, oracle):
+        return 1 / 0
+
+    with pytest.raises(RewardError, match=r"my_reward\(1\.0, 2\.0\) raised ZeroDivisionError") as caught:
+        checked_reward(my_reward, 1.0, 2.0)
+    assert isinstance(caught.value.__cause__, ZeroDivisionError)

@@ -585,6 +585,6 @@ def test_real_wiki_excerpt() -> None:
 def test_csv_quoted_field_may_span_lines(tmp_path: Path) -> None:
     path = write(tmp_path / "pairs.csv", 'sentence_a,sentence_b,score\r\n"two\r\nlines",b,1\r\nc,d,2\r\n')
     assert load_pairs_file(path) == [
-        ScoredPair("two\nlines", "b", 1.0, "pairs.csv:3"),
+        ScoredPair("two\r\nlines", "b", 1.0, "pairs.csv:3"),  # a quoted field keeps its line end
         ScoredPair("c", "d", 2.0, "pairs.csv:4"),
     ]

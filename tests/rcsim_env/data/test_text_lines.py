@@ -30,9 +30,12 @@ def test_empty_file_yields_nothing(tmp_path: Path) -> None:
     assert list(text_lines(write_bytes(tmp_path, b""))) == []
 
 
-def test_only_a_leading_bom_is_removed(tmp_path: Path) -> None:
-    path = write_bytes(tmp_path, "one\n\ufefftwo\n".encode())
-    assert [line for _, line in text_lines(path)] == ["one", "\ufefftwo"]
+def test_only_a_leading_bom_is_removed_one_later_is_refused(tmp_path: Path) -> None:
+    path = write_bytes(tmp_path, "\ufeffone\n\ufefftwo\n".encode())
+    lines = text_lines(path)
+    assert next(lines) == (1, "one")
+    with pytest.raises(DataFormatError, match=r":2: holds a byte-order mark"):
+        next(lines)
 
 
 def test_non_ascii_utf8_is_decoded(tmp_path: Path) -> None:

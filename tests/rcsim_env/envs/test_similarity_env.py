@@ -237,18 +237,22 @@ def test_a_skip_gives_skip_reward_and_nan_label():
     assert reward == -0.5 and info["skipped"] is True and math.isnan(info["oracle_score"])
 
 
-def test_an_oracle_answering_garbage_is_refused_and_not_counted():
+def test_an_oracle_answering_garbage_is_refused_and_counted_as_the_query_it_was():
     class Broken:
         nondeterministic = False
+        calls = 0
 
         def judge(self, a, b, *, rng=None):
+            self.calls += 1
             return float("nan")
 
-    env = make_env(oracle=Broken())
+    oracle = Broken()
+    env = make_env(oracle=oracle)
     env.reset(seed=0)
-    with pytest.raises(InvalidLabelError, match="Broken"):
-        env.step(np.zeros(1, np.float32))
-    assert env.queries_used == 0
+    for asked in (1, 2):  # nothing usable was recorded: the next step asks again, and counts it
+        with pytest.raises(InvalidLabelError, match="Broken"):
+            env.step(np.zeros(1, np.float32))
+        assert env.queries_used == oracle.calls == asked
 
 
 # ------------------------------------------------------------------ label budget
