@@ -119,15 +119,14 @@ class SentenceSimilarityEnv(gym.Env):
     a later ``step`` raises :class:`~rcsim_env.errors.LabelBudgetExhaustedError`.
     A ``reset`` without a seed continues with the next pair not yet judged.
 
-    ## A label is spent once per answered query
-    ``queries_used`` counts a query as soon as the oracle answers (an answer that is not a
-    label in [0, 5] too: it raises :class:`~rcsim_env.errors.InvalidLabelError`), before the
-    reward is computed. When the reward function then fails (raises, or returns text, a bool,
-    NaN, an infinity...), ``step`` raises :class:`~rcsim_env.errors.RewardError` and the
-    environment stays on that pair with the answer recorded: the next ``step`` on the pair,
-    in this episode or a later one, reuses the answer without asking the oracle again (with a
-    person as the oracle, no second question) and spends no label. ``stream_state`` keeps
-    such recorded answers.
+    ## A label is spent once per answered query ``queries_used`` counts a query as soon as the
+    oracle answers with a label in [0, 5] or a skip, before the reward is computed (an answer that
+    is neither raises :class:`~rcsim_env.errors.InvalidLabelError` and spends nothing: no label was
+    given). When the reward function then fails (raises, or returns text, a bool, NaN, an
+    infinity...), ``step`` raises :class:`~rcsim_env.errors.RewardError` and the environment stays
+    on that pair with the answer recorded: the next ``step`` on the pair, in this episode or a later
+    one, reuses the answer without asking the oracle again (with a person as the oracle, no second
+    question) and spends no label. ``stream_state`` keeps such recorded answers.
 
     ## Info
     ``step``: ``oracle_score`` (NaN when skipped), ``gold_score`` (NaN when the pool
@@ -363,7 +362,8 @@ class SentenceSimilarityEnv(gym.Env):
 
     def _answer(self, index: int, pair: ScoredPair) -> float | None:
         """The oracle's answer for pair ``index``: one recorded by an earlier step whose reward failed,
-        else a new query (counted in ``queries_used`` as soon as the oracle answers, then recorded)."""
+        else a new query (counted in ``queries_used`` as soon as the oracle gives a label or a skip,
+        then recorded)."""
         if index in self._answers:
             return self._answers[index]
         if self.budget_left == 0:
@@ -374,11 +374,14 @@ class SentenceSimilarityEnv(gym.Env):
                 "Stable-Baselines3, pass callback=StopOnLabelBudget() (from agents.sb3_callbacks) "
                 "to model.learn() to stop there cleanly"
             )
-        answer = self.oracle.judge(pair.sentence_a, pair.sentence_b, rng=self.np_random)
+        # an answer that is no label is the oracle's failure: nothing was learned, nothing is spent
+        answer = checked_judgement(
+            self.oracle.judge(pair.sentence_a, pair.sentence_b, rng=self.np_random), self.oracle
+        )
         self.queries_used += 1
         self._episode_queries += 1
-        self._answers[index] = checked_judgement(answer, self.oracle)
-        return self._answers[index]
+        self._answers[index] = answer
+        return answer
 
     def step(self, action):
         """Judge the current pair; returns ``(observation, reward, terminated, truncated, info)``."""

@@ -237,22 +237,23 @@ def test_a_skip_gives_skip_reward_and_nan_label():
     assert reward == -0.5 and info["skipped"] is True and math.isnan(info["oracle_score"])
 
 
-def test_an_oracle_answering_garbage_is_refused_and_counted_as_the_query_it_was():
+@pytest.mark.parametrize("garbage", [float("nan"), float("inf"), -0.5, 5.5, "3", True, [3.0]])
+def test_an_oracle_answering_garbage_is_refused_and_spends_no_label(garbage):
     class Broken:
         nondeterministic = False
         calls = 0
 
         def judge(self, a, b, *, rng=None):
             self.calls += 1
-            return float("nan")
+            return garbage
 
     oracle = Broken()
-    env = make_env(oracle=oracle)
+    env = make_env(oracle=oracle, label_budget=3)
     env.reset(seed=0)
-    for asked in (1, 2):  # nothing usable was recorded: the next step asks again, and counts it
+    for asked in (1, 2):  # no label came: nothing is spent, and the next step asks again
         with pytest.raises(InvalidLabelError, match="Broken"):
             env.step(np.zeros(1, np.float32))
-        assert env.queries_used == oracle.calls == asked
+        assert oracle.calls == asked and env.queries_used == 0 and env.budget_left == 3
 
 
 # ------------------------------------------------------------------ label budget
