@@ -119,14 +119,15 @@ class SentenceSimilarityEnv(gym.Env):
     a later ``step`` raises :class:`~rcsim_env.errors.LabelBudgetExhaustedError`.
     A ``reset`` without a seed continues with the next pair not yet judged.
 
-    ## A label is spent once per answered query ``queries_used`` counts a query as soon as the
-    oracle answers with a label in [0, 5] or a skip, before the reward is computed (an answer that
-    is neither raises :class:`~rcsim_env.errors.InvalidLabelError` and spends nothing: no label was
-    given). When the reward function then fails (raises, or returns text, a bool, NaN, an
-    infinity...), ``step`` raises :class:`~rcsim_env.errors.RewardError` and the environment stays
-    on that pair with the answer recorded: the next ``step`` on the pair, in this episode or a later
-    one, reuses the answer without asking the oracle again (with a person as the oracle, no second
-    question) and spends no label. ``stream_state`` keeps such recorded answers.
+    ## A label is spent once per answered query
+    ``queries_used`` counts a query as soon as the oracle answers with a label in [0, 5] or a
+    skip, before the reward is computed (an answer that is neither raises
+    :class:`~rcsim_env.errors.InvalidLabelError` and spends nothing: no label was given). When
+    the reward function then fails (raises, or returns text, a bool, NaN, an infinity...),
+    ``step`` raises :class:`~rcsim_env.errors.RewardError` and the environment stays on that
+    pair with the answer recorded: the next ``step`` on the pair, in this episode or a later
+    one, reuses the answer without asking the oracle again (with a person as the oracle, no
+    second question) and spends no label. ``stream_state`` keeps such recorded answers.
 
     ## Info
     ``step``: ``oracle_score`` (NaN when skipped), ``gold_score`` (NaN when the pool
