@@ -1,6 +1,7 @@
 """The security rules on their own, over generated hosts, tokens, origins and bodies (real requests)."""
 
 import json
+import random
 import string
 
 import pytest
@@ -38,7 +39,12 @@ SHORT_OR_UNPRINTABLE_TOKENS = st.text(max_size=MIN_TOKEN_LENGTH - 1) | st.builds
     st.text(string.ascii_letters, min_size=MIN_TOKEN_LENGTH),
     st.sampled_from(["\n", "\t", "\x00", "\x7f"]),
 )
-GOOD_TOKENS = st.text(string.ascii_letters + string.digits + "-_.~", min_size=MIN_TOKEN_LENGTH, max_size=64)
+TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_.~"
+GOOD_TOKENS = st.builds(  # what secrets.token_urlsafe makes: uniformly random characters, 32 to 64 of them
+    lambda seed, size: "".join(random.Random(seed).choices(TOKEN_ALPHABET, k=size)),
+    st.integers(0, 2**64),
+    st.integers(32, 64),
+)
 
 
 def real_request(method="POST", host="127.0.0.1:8765", headers=None, **kwargs):
