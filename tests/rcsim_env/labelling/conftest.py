@@ -43,6 +43,11 @@ def task_store(store: LabelStore) -> LabelStore:
     return store
 
 
+def stored_sessions(store: LabelStore) -> int:
+    """How many rows the store's ``sessions`` table holds (read with SQL, as any version stores them)."""
+    return int(store.connection().execute("SELECT COUNT(*) FROM sessions").fetchone()[0])
+
+
 def write_pairs_file(path: Path, count: int) -> Path:
     """A ``.jsonl`` pairs file of ``count`` distinct pairs with gold scores."""
     with open(path, "w", encoding="utf-8") as handle:
