@@ -116,6 +116,7 @@ def run_serve(config: ServeConfig) -> int:
             raise RCSimError(f"--pairs {config.pairs!r} does not exist")
         pairs = load_pairs_file(config.pairs)
     store = LabelStore(config.db)
+    store.check_writable()  # a read-only, locked or full store is refused now, not at the first answer
     if pairs is not None:
         before = store.task_size()
         store.add_pairs(pairs, task=True)

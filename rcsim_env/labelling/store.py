@@ -95,6 +95,7 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 1
+SQLITE_MAGIC = b"SQLite format 3\x00"
 DEFAULT_LEASE_SECONDS = 120.0
 DEFAULT_BUSY_TIMEOUT_SECONDS = 5.0
 MAX_SQLITE_INTEGER = 2**63 - 1
@@ -437,6 +438,7 @@ class LabelStore:
 
     def _initialise(self) -> None:
         """Open the file, create the tables of a new store, and check an existing one (version, integrity)."""
+        self._check_header()
         try:
             connection = self.connection()
             tables = self._table_names(connection)
@@ -476,6 +478,22 @@ class LabelStore:
                 f"{SCHEMA_VERSION} (upgrade rcsim to open it)"
             )
         self._version = version
+
+    def _check_header(self) -> None:
+        """Refuse a non-empty file that does not start like a SQLite database.
+
+        SQLite itself would take a file shorter than its header for an empty database and
+        write a new store over it; what the file held is kept instead.
+        """
+        try:
+            with open(self.path, "rb") as handle:
+                head = handle.read(len(SQLITE_MAGIC))
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise LabelStoreUnavailableError(f"the label store {self.path} cannot be read: {exc}") from exc
+        if head and head != SQLITE_MAGIC:
+            raise LabelStoreDamagedError(damaged_message(self.path, "it does not start with SQLite's header"))
 
     @staticmethod
     def _table_names(connection: sqlite3.Connection) -> set[str]:
