@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 from rcsim_env.errors import RCSimError
 from rcsim_env.labelling.names import surrogate_position
 from rcsim_env.labelling.session_cookies import COOKIE_PATTERN, SessionCookies
-from rcsim_env.labelling.store import SESSION_MAX_AGE_SECONDS, LabelStore, Session
+from rcsim_env.labelling.store import LabelStore, Session
 from rcsim_env.labelling.token_strength import MIN_TOKEN_LENGTH, token_problem
 
 if TYPE_CHECKING:
@@ -245,7 +245,7 @@ class PageSecurity:
                 httponly=True,
                 samesite="Strict",
                 path="/",
-                max_age=SESSION_MAX_AGE_SECONDS,
+                max_age=int(self.store.session_max_age),
             )
 
     def install(self, app: Flask, open_endpoints: Iterable[str] = ()) -> None:

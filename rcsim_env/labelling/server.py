@@ -1,11 +1,12 @@
 """Serve the labelling app over HTTP, in the foreground or a background thread, within fixed limits.
 
 The server (:class:`~rcsim_env.labelling.bounded_server.BoundedWSGIServer`) bounds its
-threads, the time a request may take and the connections it keeps waiting (by default 32
-threads, 10 s per request, 10 s idle, 256 waiting connections; see
-:class:`~rcsim_env.labelling.bounded_server.ServerLimits`). Before it listens it checks
-that the label store can be written, and refuses to start with a message naming the file
-if not.
+threads, the time a request may take and the connections it keeps waiting. By default:
+at most 32 requests served at once (a request gets a thread only once it has fully
+arrived), 10 s for a connection to deliver its request, 10 s per read or write while
+serving, 256 connections in arrival; see
+:class:`~rcsim_env.labelling.bounded_server.ServerLimits`. Before it listens it checks that
+the label store can be written, and refuses to start with a message naming the file if not.
 
 Needs Flask (``pip install "rcsim[label]"``): without it, importing this module raises
 :class:`~rcsim_env.labelling.needs_flask.FlaskNotInstalledError`.
@@ -39,7 +40,7 @@ class _QuietHandler(BoundedRequestHandler):
 
 
 class LabellingServer:
-    """The labelling page over ``store`` on ``host:port`` (one thread per request).
+    """The labelling page over ``store`` on ``host:port`` (one thread per request, within ``limits``).
 
     Args:
         store: the label store the page reads and writes.

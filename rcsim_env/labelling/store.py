@@ -78,18 +78,35 @@ from rcsim_env.labelling.store_errors import (
 from rcsim_env.validation import validate_score, validate_sentence
 
 __all__ = [
+    "DEFAULT_BUSY_TIMEOUT_SECONDS",
+    "DEFAULT_LEASE_SECONDS",
+    "JUDGEMENT_ORIGINS",
     "MAX_ANNOTATOR_LENGTH",
+    "MAX_SESSIONS",
+    "MAX_SQLITE_INTEGER",
+    "REQUEST_STATES",
+    "SCHEMA_VERSION",
+    "SESSION_MAX_AGE_SECONDS",
+    "SQLITE_MAGIC",
     "AlreadyJudgedError",
     "InvalidAnnotatorError",
     "InvalidIdError",
     "InvalidTextError",
+    "Item",
+    "Judgement",
     "LabelStore",
     "LabelStoreDamagedError",
     "LabelStoreError",
     "LabelStoreFormatError",
     "LabelStoreUnavailableError",
+    "PairRecord",
+    "RecordResult",
+    "Request",
+    "Session",
     "UnknownItemError",
     "checked_id",
+    "checked_score",
+    "pair_key",
     "validate_annotator",
     "validate_text",
 ]
@@ -418,23 +435,23 @@ class LabelStore:
         try:
             yield connection
         except BaseException as failure:
-            try:
-                if connection.in_transaction:
-                    connection.execute("ROLLBACK")
-            except sqlite3.Error:
-                self.close_thread_connection()  # a connection that cannot roll back is not reused
+            self._roll_back(connection)
             if isinstance(failure, sqlite3.Error):
                 raise self._error(failure) from failure
             raise
         try:
             connection.execute("COMMIT")
         except sqlite3.Error as exc:
-            try:
-                if connection.in_transaction:
-                    connection.execute("ROLLBACK")
-            except sqlite3.Error:
-                self.close_thread_connection()
+            self._roll_back(connection)
             raise self._error(exc) from exc
+
+    def _roll_back(self, connection: sqlite3.Connection) -> None:
+        """End a failed transaction; a connection that cannot roll back is closed, not reused."""
+        try:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+        except sqlite3.Error:
+            self.close_thread_connection()
 
     def _initialise(self) -> None:
         """Open the file, create the tables of a new store, and check an existing one (version, integrity)."""
@@ -1045,9 +1062,10 @@ class LabelStore:
                     "LIMIT ?)",
                     (excess,),
                 )
-            conn.execute(
+            conn.execute(  # the same page may start twice at once: the second names it again
                 "INSERT INTO sessions (id, annotator, csrf_token, auth, created_at, last_seen) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET annotator = excluded.annotator, "
+                "last_seen = excluded.last_seen",
                 (session_id, annotator, csrf_token, auth, now, now),
             )
         return Session(session_id, annotator, csrf_token, auth)
