@@ -25,8 +25,10 @@ from rcsim_env.labelling.store import (
     AlreadyJudgedError,
     Judgement,
     LabelStore,
+    LabelStoreDamagedError,
     LabelStoreError,
     LabelStoreFormatError,
+    LabelStoreUnavailableError,
     UnknownItemError,
 )
 
@@ -35,8 +37,10 @@ __all__ = [
     "AlreadyJudgedError",
     "Judgement",
     "LabelStore",
+    "LabelStoreDamagedError",
     "LabelStoreError",
     "LabelStoreFormatError",
+    "LabelStoreUnavailableError",
     "UnknownItemError",
     "agreement_from_scores",
     "export_judgements",

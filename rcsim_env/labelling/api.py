@@ -3,16 +3,23 @@
 Every ``POST`` has passed :class:`~rcsim_env.labelling.security.PageSecurity` (session
 cookie, ``X-CSRF-Token`` header, JSON object body) before it gets here:
 
-- ``GET /api/session``: ``{annotator, csrf_token, live, progress}``; opens a session (cookie);
-- ``POST /api/session`` ``{"annotator": NAME}``: names the person using this session;
+- ``GET /api/session``: ``{annotator, csrf_token, live, progress}``; opens a session (a signed
+  cookie; nothing is stored yet);
+- ``POST /api/session`` ``{"annotator": NAME}``: names the person using this session, which
+  is stored from now on;
 - ``POST /api/next``: the next pair for this annotator (live requests are leased to them);
 - ``POST /api/judgements`` ``{"pair_id", "request_id"?, "score" | "skip": true, "client_id"?}``:
   stores the answer (committed before the response) and returns the next pair;
-- ``POST /api/undo``: retracts this annotator's latest answer and returns that pair again;
+- ``POST /api/undo``: retracts this session's latest answer and returns that pair again (a
+  session can take back only its own answers, whatever name another session types);
 - ``GET /api/progress``: counts for the progress line.
 
 Refusals raise :class:`~rcsim_env.labelling.security.RequestRefused`, which the app
-answers with ``{"error": message}``.
+answers with ``{"error": message}``: 400 for a malformed body (ids outside 1 .. 2**63 - 1,
+text that is not valid Unicode, a score that is not a number in [0, 5]), 404 for an
+unknown pair, 409 for a conflict. A store that cannot be written (locked, read-only,
+full disk) is answered 503 with a message for the person (see :func:`unavailable_response`):
+nothing was stored and the page keeps the answer so it can be sent again.
 """
 
 from __future__ import annotations
@@ -28,9 +35,12 @@ from rcsim_env.labelling.store import (
     Judgement,
     LabelStore,
     LabelStoreError,
+    LabelStoreUnavailableError,
     RecordResult,
     Session,
     UnknownItemError,
+    checked_id,
+    checked_score,
 )
 
 JUDGEMENT_FIELDS = frozenset({"pair_id", "request_id", "score", "skip", "client_id"})
@@ -46,6 +56,16 @@ def error_response(status: int, message: str) -> Response:
 def refused_response(refused: RequestRefused) -> Response:
     """The app's handler of :class:`RequestRefused`, raised by the security checks or an endpoint."""
     return error_response(refused.status, refused.message)
+
+
+def unavailable_response(exc: LabelStoreUnavailableError) -> Response:
+    """The app's handler of a store that cannot be written: 503, the reason, and ``Retry-After``.
+
+    The message names the file and the cause; the page shows it and keeps the answer.
+    """
+    response = error_response(503, str(exc))
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 def http_error_response(exc: HTTPException) -> Response | HTTPException:
@@ -104,6 +124,11 @@ def annotator_of(session: Session) -> str:
     return session.annotator
 
 
+def invalid_score(exc: InvalidLabelError) -> RequestRefused:
+    """The 400 refusal of a score that is not a number in [0, 5], with the scale spelled out."""
+    return RequestRefused(400, f"invalid score: {exc}; the scale is 0 (different) to 5 (equivalent)")
+
+
 def checked_answer(body: dict[str, Any]) -> tuple[float | None, bool]:
     """``(score, skipped)`` from a ``POST /api/judgements`` body; RequestRefused (400) for a malformed one.
 
@@ -123,6 +148,16 @@ def checked_answer(body: dict[str, Any]) -> tuple[float | None, bool]:
         raise RequestRefused(400, "send either a score or skip: true, not both")
     if not skip and "score" not in body:
         raise RequestRefused(400, "score is missing: send a score from 0 to 5, or skip: true")
+    try:
+        checked_id(body["pair_id"], "pair_id")
+        if body.get("request_id") is not None:
+            checked_id(body["request_id"], "request_id")
+        if not skip and body["score"] is not None:
+            checked_score(body["score"])
+    except InvalidLabelError as exc:
+        raise invalid_score(exc) from exc
+    except LabelStoreError as exc:
+        raise RequestRefused(400, str(exc)) from exc
     return (None if skip else body["score"]), skip
 
 
@@ -172,7 +207,9 @@ def create_api(store: LabelStore, security: PageSecurity, live: bool, lease_seco
     def post_session():
         body: dict[str, Any] = visit().body or {}
         try:
-            updated = store.set_session_annotator(checked_session().id, body.get("annotator"))  # type: ignore[arg-type]
+            updated = security.start_labelling(checked_session(), body.get("annotator"))
+        except LabelStoreUnavailableError:
+            raise
         except LabelStoreError as exc:
             raise RequestRefused(400, str(exc)) from exc
         visit().session = updated
@@ -205,13 +242,13 @@ def create_api(store: LabelStore, security: PageSecurity, live: bool, lease_seco
                 origin="page",
             )
         except InvalidLabelError as exc:
-            raise RequestRefused(
-                400, f"invalid score: {exc}; the scale is 0 (different) to 5 (equivalent)"
-            ) from exc
+            raise invalid_score(exc) from exc
         except UnknownItemError as exc:
             raise RequestRefused(404, str(exc)) from exc
         except AlreadyJudgedError as exc:
             raise RequestRefused(409, str(exc)) from exc
+        except LabelStoreUnavailableError:
+            raise
         except LabelStoreError as exc:
             raise RequestRefused(400, str(exc)) from exc
         payload = {
@@ -227,10 +264,15 @@ def create_api(store: LabelStore, security: PageSecurity, live: bool, lease_seco
 
     @api.post("/undo")
     def post_undo():
-        annotator = annotator_of(checked_session())
-        undone = store.undo_last(annotator)
+        session = checked_session()
+        annotator = annotator_of(session)
+        undone = store.undo_last(annotator, session_id=session.id)
         if undone is None:
-            raise RequestRefused(409, f"nothing to undo: {annotator!r} has no answer left to take back")
+            raise RequestRefused(
+                409,
+                f"nothing to undo: {annotator!r} has no answer left to take back in this browser session "
+                "(a session can only take back its own answers)",
+            )
         note = "undone: the answer is kept in the database, marked retracted; answer the pair again"
         if undone.request_id is not None:
             request_row = store.request(undone.request_id)

@@ -13,6 +13,7 @@ without it, so :func:`check_bind` and the names below stay importable from here;
 
 from __future__ import annotations
 
+import sqlite3
 from typing import TYPE_CHECKING
 
 from rcsim_env.labelling.guidelines import STS_GUIDELINES
@@ -31,7 +32,8 @@ from rcsim_env.labelling.security import (
     is_loopback,
     token_fingerprint,
 )
-from rcsim_env.labelling.store import DEFAULT_LEASE_SECONDS, LabelStore
+from rcsim_env.labelling.store import DEFAULT_LEASE_SECONDS, LabelStore, LabelStoreUnavailableError
+from rcsim_env.labelling.store_errors import store_error
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -85,7 +87,13 @@ def create_app(
     if not lease_seconds > 0:
         raise LabellingConfigError(f"lease_seconds must be > 0, got {lease_seconds}")
     # the page's parts need Flask: imported here, so that importing this module does not
-    from rcsim_env.labelling.api import create_api, http_error_response, refused_response
+    from rcsim_env.labelling.api import (
+        create_api,
+        error_response,
+        http_error_response,
+        refused_response,
+        unavailable_response,
+    )
     from rcsim_env.labelling.flask_imports import Flask, HTTPException
     from rcsim_env.labelling.pages import OPEN_ENDPOINTS, create_pages
 
@@ -97,5 +105,15 @@ def create_app(
     app.register_blueprint(create_api(store, security, live=live, lease_seconds=lease_seconds))
     app.register_error_handler(RequestRefused, refused_response)
     app.register_error_handler(HTTPException, http_error_response)
+    app.register_error_handler(LabelStoreUnavailableError, unavailable_response)
+
+    def sqlite_error_response(exc: sqlite3.Error):
+        """A SQLite error that escaped the store (a read): 503 when the file cannot be used now, else 500."""
+        error = store_error(store.path, exc, store.busy_timeout)
+        if isinstance(error, LabelStoreUnavailableError):
+            return unavailable_response(error)
+        return error_response(500, str(error))
+
+    app.register_error_handler(sqlite3.Error, sqlite_error_response)
     app.teardown_request(lambda _exc: store.close_thread_connection())
     return app

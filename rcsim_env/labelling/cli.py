@@ -29,7 +29,11 @@ TOKEN_VARIABLE = "RCSIM_LABEL_TOKEN"
 
 @dataclass
 class ServeConfig:
-    """``rcsim label serve``: the labelling page for a pairs file."""
+    """``rcsim label serve``: the labelling page for a pairs file.
+
+    The store must be writable (checked at start). The server answers at most 32 requests at
+    once; a connection must deliver its request within 10 s, and idle connections are closed.
+    """
 
     pairs: str | None = field(
         default=None,
@@ -45,7 +49,10 @@ class ServeConfig:
     port: int = field(default=8765, metadata={"help": "TCP port; 0 picks a free one"})
     token: str | None = field(
         default=None,
-        metadata={"help": f"access token (at least 16 characters); default: ${TOKEN_VARIABLE} when set"},
+        metadata={
+            "help": "access token: at least 16 characters and hard to guess (make one with python -c "
+            f"'import secrets; print(secrets.token_urlsafe())'); default: ${TOKEN_VARIABLE} when set"
+        },
     )
     lease_seconds: float = field(
         default=DEFAULT_LEASE_SECONDS,
@@ -116,6 +123,7 @@ def run_serve(config: ServeConfig) -> int:
             raise RCSimError(f"--pairs {config.pairs!r} does not exist")
         pairs = load_pairs_file(config.pairs)
     store = LabelStore(config.db)
+    store.check_writable()  # a read-only, locked or full store is refused now, not at the first answer
     if pairs is not None:
         before = store.task_size()
         store.add_pairs(pairs, task=True)

@@ -9,6 +9,13 @@ trail: ``annotator``, ``skipped``, ``retracted``, ``judged_at`` (ISO 8601, UTC),
 
 By default only usable labels are exported (not skipped, not retracted): a file with
 skipped rows has blank scores, which a replay oracle cannot answer with.
+
+CSV files follow RFC 4180: records end in CRLF and every cell holding a comma, a quote, a
+carriage return or a line feed is quoted, so any text (a lone ``\r`` included) reads back
+as it was written. Text cells that a spreadsheet would run as a formula (a leading ``=``,
+``+``, ``-``, ``@``, ...) get a leading apostrophe, which :func:`import_judgements` removes
+again (the exact rule is in :mod:`rcsim_env.labelling.csv_cells`). Export then import gives
+back the same judgements, from CSV as from JSONL.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from pathlib import Path
 from rcsim_env.data.json_lines import json_object_lines
 from rcsim_env.data.rows import check_field_count, checked_number, csv_rows, first_row
 from rcsim_env.errors import DataFormatError, InvalidLabelError
+from rcsim_env.labelling.csv_cells import escape_cell, unescape_cell
 from rcsim_env.labelling.store import InvalidAnnotatorError, LabelStore, validate_annotator
 from rcsim_env.validation import validate_score, validate_sentence
 
@@ -44,6 +52,8 @@ EXPORT_COLUMNS = (
     "request_id",
 )
 FORMATS = (".jsonl", ".csv")
+TEXT_COLUMNS = ("sentence_a", "sentence_b", "annotator", "source_id")
+"""The CSV columns of free text, escaped against formulas (see :mod:`~rcsim_env.labelling.csv_cells`)."""
 
 
 def _format_of(path: Path) -> str:
@@ -126,17 +136,17 @@ def export_judgements(
             for row in rows:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
         else:
-            writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+            writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS, lineterminator="\r\n")
             writer.writeheader()
             for row in rows:
                 writer.writerow(
                     {
                         **row,
+                        **{name: escape_cell(str(row[name] or "")) for name in TEXT_COLUMNS},
                         "score": "" if row["score"] is None else repr(row["score"]),
                         "gold": "" if row["gold"] is None else repr(row["gold"]),
                         "skipped": int(bool(row["skipped"])),
                         "retracted": int(bool(row["retracted"])),
-                        "source_id": row["source_id"] or "",
                         "request_id": "" if row["request_id"] is None else row["request_id"],
                     }
                 )
@@ -170,7 +180,11 @@ def _records(path: Path, suffix: str) -> Iterator[tuple[int, dict[str, object]]]
     names = [name.strip().lower() for name in header]
     for number, fields in rows:
         check_field_count(path, number, fields, len(names))
-        yield number, dict(zip(names, fields, strict=True))
+        record = dict(zip(names, fields, strict=True))
+        for name in TEXT_COLUMNS:
+            if name in record:
+                record[name] = unescape_cell(record[name])
+        yield number, record
 
 
 def _flag(value: object, path: Path, number: int, name: str) -> bool:

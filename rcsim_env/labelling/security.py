@@ -4,11 +4,15 @@ The server binds to 127.0.0.1 by default. Binding elsewhere needs an access toke
 (:func:`check_bind`); the printed URL carries it once (``/?token=...``), after which the
 session cookie (HttpOnly, SameSite=Strict) stands for it; scripts may send
 ``Authorization: Bearer TOKEN`` instead. Without a token, requests must name a loopback
-host (``Host`` header), which stops DNS-rebinding pages. Every POST is checked for
+host (``Host`` header), which stops DNS-rebinding pages. A visit costs the database
+nothing: the session cookie is signed (see :mod:`~rcsim_env.labelling.session_cookies`) and
+the session is stored only when the person types a name. Every POST is checked for
 cross-site forgery three ways: the ``Origin`` (or ``Referer``) must be this server, the
 body must be JSON (a cross-site form cannot send it without a CORS preflight, which this
 server never grants), and the ``X-CSRF-Token`` header must equal the session's token,
-which only pages of this origin can read. Bodies are limited to :data:`MAX_BODY_BYTES`.
+which only pages of this origin can read. Bodies are limited to :data:`MAX_BODY_BYTES`
+and JSON nesting to :data:`MAX_JSON_DEPTH`; text holding unpaired UTF-16 surrogates
+(``"\\ud800"`` in JSON) is refused there too, with a 400 that names the field.
 A Content-Security-Policy allows only this server's own script and style files, so even
 a sentence that slipped into the HTML could not run.
 
@@ -22,24 +26,26 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-import secrets
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from rcsim_env.errors import RCSimError
+from rcsim_env.labelling.names import surrogate_position
+from rcsim_env.labelling.session_cookies import COOKIE_PATTERN, SessionCookies
 from rcsim_env.labelling.store import LabelStore, Session
+from rcsim_env.labelling.token_strength import MIN_TOKEN_LENGTH, token_problem
 
 if TYPE_CHECKING:
     from flask import Flask
 
 SESSION_COOKIE = "rcsim_label_session"
-SESSION_MAX_AGE_SECONDS = 30 * 24 * 3600
 MAX_COOKIE_LENGTH = 128
 CSRF_HEADER = "X-CSRF-Token"
-MIN_TOKEN_LENGTH = 16
 MAX_BODY_BYTES = 64 * 1024
+MAX_JSON_DEPTH = 16
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 CONTENT_SECURITY_POLICY = (
@@ -82,16 +88,16 @@ def is_loopback(host: str) -> bool:
 
 
 def check_bind(host: str, token: str | None) -> None:
-    """Refuse unsafe settings: a non-loopback ``host`` needs a ``token`` of at least 16 characters.
+    """Refuse unsafe settings: a non-loopback ``host`` needs a ``token``, and a token must be hard to guess.
 
-    Raises :class:`LabellingConfigError` with what to do instead.
+    A token needs at least 16 printable characters, no whitespace, and enough entropy
+    (see :func:`rcsim_env.labelling.token_strength.token_problem`). Raises
+    :class:`LabellingConfigError` saying why and what to do instead.
     """
     if token is not None:
-        if not isinstance(token, str) or len(token) < MIN_TOKEN_LENGTH or not token.isprintable():
-            raise LabellingConfigError(
-                f"the access token must be at least {MIN_TOKEN_LENGTH} printable characters; make one with "
-                "python -c 'import secrets; print(secrets.token_urlsafe())'"
-            )
+        problem = token_problem(token)
+        if problem is not None:
+            raise LabellingConfigError(problem)
     if not is_loopback(host) and token is None:
         raise LabellingConfigError(
             f"refusing to bind the labelling page to {host!r} without an access token: anyone who can reach "
@@ -111,7 +117,8 @@ def token_fingerprint(token: str) -> str:
 class Visit:
     """What the checks learned about one request; the app keeps it in ``flask.g.visit``.
 
-    ``session``: the request's valid session, or None (always set after a checked POST);
+    ``session``: the request's valid session (stored, or only in its signed cookie), or
+    None (always set after a checked POST);
     ``token_ok``: the request presented the right access token; ``new_session``: a
     session was opened during this request (its cookie is sent with the response);
     ``body``: the checked JSON object of a POST (None for GET).
@@ -141,6 +148,7 @@ class PageSecurity:
         self.token = token
         self.fingerprint = None if token is None else token_fingerprint(token)
         self.bind_name = host.strip().strip("[]").lower()
+        self.cookies = SessionCookies(store.page_secret(), self.fingerprint)
 
     # ------------------------------------------------------------------ the checks
     def check_host(self, host_header: str) -> None:
@@ -156,12 +164,16 @@ class PageSecurity:
             )
 
     def session_for(self, cookie: str | None) -> Session | None:
-        """The stored session the ``cookie`` names, or None (none, unknown, or made under another token)."""
-        if not cookie or len(cookie) > MAX_COOKIE_LENGTH:
+        """The session the ``cookie`` stands for: a stored one, or one only signed so far (not stored).
+
+        None when there is no cookie, a malformed one, an unknown or expired one, or one
+        made under another access token.
+        """
+        if not cookie or len(cookie) > MAX_COOKIE_LENGTH or not COOKIE_PATTERN.fullmatch(cookie):
             return None
         session = self.store.session(cookie)
         if session is None:
-            return None
+            return self.cookies.unsaved(cookie)
         if self.fingerprint is not None and not (
             session.auth and hmac.compare_digest(session.auth, self.fingerprint)
         ):
@@ -203,14 +215,23 @@ class PageSecurity:
 
     # ------------------------------------------------------------------ sessions and responses
     def open_session(self, visit: Visit) -> Session:
-        """The visit's session, or a new one (with a fresh CSRF token) whose cookie goes with the response."""
+        """The visit's session, or a new, unstored one whose signed cookie goes with the response.
+
+        Nothing is written to the database: see :meth:`start_labelling`.
+        """
         if visit.session is None:
-            auth = self.fingerprint if (self.token is None or visit.token_ok) else None
-            visit.session = self.store.create_session(
-                secrets.token_urlsafe(24), secrets.token_urlsafe(32), auth
-            )
+            visit.session = self.cookies.new()
             visit.new_session = True
         return visit.session
+
+    def start_labelling(self, session: Session, annotator: object) -> Session:
+        """Name the person of ``session``; a session not stored yet is stored now. Returns the stored session.
+
+        Raises what :func:`rcsim_env.labelling.names.validate_annotator` and the store raise.
+        """
+        if session.saved:
+            return self.store.set_session_annotator(session.id, annotator)  # type: ignore[arg-type]
+        return self.store.create_session(session.id, session.csrf_token, session.auth, annotator)  # type: ignore[arg-type]
 
     def finish(self, response: Any, path: str, visit: Visit | None) -> None:
         """Add the security headers to ``response`` (no caching of page and API) and a new session cookie."""
@@ -224,7 +245,7 @@ class PageSecurity:
                 httponly=True,
                 samesite="Strict",
                 path="/",
-                max_age=SESSION_MAX_AGE_SECONDS,
+                max_age=int(self.store.session_max_age),
             )
 
     def install(self, app: Flask, open_endpoints: Iterable[str] = ()) -> None:
@@ -284,14 +305,78 @@ def check_csrf(request: Any, session: Session | None) -> Session:
 
 
 def json_body(request: Any) -> dict[str, Any]:
-    """The request's JSON object body (``{}`` when empty); RequestRefused (415, 400) for anything else."""
+    """The request's JSON object body (``{}`` when empty); RequestRefused (415, 400) for anything else.
+
+    Refused with 400: invalid JSON or UTF-8, nesting deeper than :data:`MAX_JSON_DEPTH`,
+    a body that is not an object, and text (keys or values) holding unpaired surrogates.
+    """
     if not request.is_json:
         raise RequestRefused(415, "send a JSON body with Content-Type: application/json")
-    body = request.get_json(silent=True)
-    if body is None and request.get_data():
-        raise RequestRefused(400, "the request body is not valid JSON")
-    if body is None:
-        body = {}
+    raw = request.get_data()
+    if not raw:
+        return {}
+    depth = json_nesting(raw)
+    if depth > MAX_JSON_DEPTH:
+        raise RequestRefused(
+            400, f"the JSON body is nested {depth} levels deep; at most {MAX_JSON_DEPTH} are allowed"
+        )
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        where = f" ({exc.msg} at character {exc.pos})" if isinstance(exc, json.JSONDecodeError) else ""
+        raise RequestRefused(400, f"the request body is not valid JSON{where}") from None
     if not isinstance(body, dict):
         raise RequestRefused(400, f"the JSON body must be an object, got {type(body).__name__}")
+    problem = surrogate_field(body)
+    if problem is not None:
+        raise RequestRefused(
+            400,
+            f"{problem} holds an unpaired UTF-16 surrogate (such as \\ud800): that is not text; "
+            "send valid Unicode",
+        )
     return body
+
+
+def json_nesting(raw: bytes) -> int:
+    """How deep the arrays and objects of the JSON text ``raw`` nest (brackets inside strings do not count).
+
+    A linear scan without recursion, so a pathological body cannot exhaust the stack.
+    """
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return deepest
+
+
+def surrogate_field(value: object, where: str = "") -> str | None:
+    """The name of the first field of a parsed JSON ``value`` whose key or text holds a surrogate, or None."""
+    if isinstance(value, str):
+        return (where or "the body") if surrogate_position(value) is not None else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{where}.{key}" if where else str(key)
+            if surrogate_position(key) is not None:
+                return f"a field name ({ascii(key):.40})"
+            found = surrogate_field(item, name)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = surrogate_field(item, f"{where or 'the body'}[{index}]")
+            if found is not None:
+                return found
+    return None

@@ -13,7 +13,14 @@ One SQLite file holds everything. Tables:
   leases it to one annotator at a time (the lease expires after ``lease_seconds``);
   the first answer turns it ``answered``; the oracle may mark it ``timed_out``, or
   ``cancelled`` when its caller went away.
-- ``sessions``: browser sessions (annotator name, CSRF token, access-token fingerprint).
+- ``sessions``: browser sessions of people who started labelling (annotator name, CSRF
+  token, access-token fingerprint, last use). A session is stored when its person types a
+  name, not when the page is opened; sessions unused for :data:`SESSION_MAX_AGE_SECONDS`
+  (30 days) are deleted, and at most :data:`MAX_SESSIONS` (10,000) are kept: opening one
+  more deletes the longest unused. Each answer records its session, and only that session
+  can undo it.
+- ``page_secret``: one row, the key that signs the cookies of sessions not stored yet
+  (created the first time a labelling page is served from the file).
 - ``schema_version``: one row, the layout version of this file.
 
 Durability. The file runs in WAL mode with ``synchronous=FULL``: a transaction's WAL
@@ -22,7 +29,15 @@ the process being killed (SIGKILL) *and* the machine losing power. ``NORMAL`` wo
 survive a killed process (the WAL is in the OS's page cache) but could lose the last
 transactions on power loss; one fsync per click is cheap next to a person's seconds per
 pair, so FULL is the choice. Every write runs in ``BEGIN IMMEDIATE`` so concurrent
-writers queue on the database lock (``busy_timeout``) instead of failing half way.
+writers queue on the database lock instead of failing half way; a writer waits at most
+``busy_timeout`` seconds (:data:`DEFAULT_BUSY_TIMEOUT_SECONDS`, 5 s) for a lock that
+another program holds, then fails with :class:`LabelStoreUnavailableError`.
+
+Failures. A file that cannot be written (locked, read-only, full disk, I/O error) raises
+:class:`LabelStoreUnavailableError`; a file that is not SQLite or is damaged (checked with
+``PRAGMA quick_check`` on opening) raises :class:`LabelStoreDamagedError`. Both name the
+file and say what to do (see :mod:`rcsim_env.labelling.store_errors`).
+:meth:`LabelStore.check_writable` finds the first kind before a server starts.
 
 Threads. SQLite connections must stay in their thread: :meth:`LabelStore.connection`
 gives each thread its own (opened on first use). The web server closes a request
@@ -34,22 +49,75 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import secrets
 import sqlite3
 import threading
 import time
-import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from rcsim_env.data.pairs import ScoredPair
-from rcsim_env.errors import RCSimError
+from rcsim_env.errors import InvalidLabelError
+from rcsim_env.labelling.names import (
+    MAX_ANNOTATOR_LENGTH,
+    InvalidAnnotatorError,
+    InvalidTextError,
+    validate_annotator,
+    validate_text,
+)
+from rcsim_env.labelling.store_errors import (
+    LabelStoreDamagedError,
+    LabelStoreError,
+    LabelStoreFormatError,
+    LabelStoreUnavailableError,
+    damaged_message,
+    store_error,
+)
 from rcsim_env.validation import validate_score, validate_sentence
 
+__all__ = [
+    "DEFAULT_BUSY_TIMEOUT_SECONDS",
+    "DEFAULT_LEASE_SECONDS",
+    "JUDGEMENT_ORIGINS",
+    "MAX_ANNOTATOR_LENGTH",
+    "MAX_SESSIONS",
+    "MAX_SQLITE_INTEGER",
+    "REQUEST_STATES",
+    "SCHEMA_VERSION",
+    "SESSION_MAX_AGE_SECONDS",
+    "SQLITE_MAGIC",
+    "AlreadyJudgedError",
+    "InvalidAnnotatorError",
+    "InvalidIdError",
+    "InvalidTextError",
+    "Item",
+    "Judgement",
+    "LabelStore",
+    "LabelStoreDamagedError",
+    "LabelStoreError",
+    "LabelStoreFormatError",
+    "LabelStoreUnavailableError",
+    "PairRecord",
+    "RecordResult",
+    "Request",
+    "Session",
+    "UnknownItemError",
+    "checked_id",
+    "checked_score",
+    "pair_key",
+    "validate_annotator",
+    "validate_text",
+]
+
 SCHEMA_VERSION = 1
-MAX_ANNOTATOR_LENGTH = 64
+SQLITE_MAGIC = b"SQLite format 3\x00"
 DEFAULT_LEASE_SECONDS = 120.0
+DEFAULT_BUSY_TIMEOUT_SECONDS = 5.0
+MAX_SQLITE_INTEGER = 2**63 - 1
+SESSION_MAX_AGE_SECONDS = 30 * 24 * 3600
+MAX_SESSIONS = 10_000
 REQUEST_STATES = ("pending", "answered", "timed_out", "cancelled")
 JUDGEMENT_ORIGINS = ("page", "terminal", "import", "api")
 
@@ -109,14 +177,6 @@ CREATE UNIQUE INDEX one_active_page_judgement ON judgements(annotator, pair_id)
 """
 
 
-class LabelStoreError(RCSimError):
-    """The label store refused an operation; the message says why."""
-
-
-class LabelStoreFormatError(LabelStoreError, ValueError):
-    """The file is not a label store this version of rcsim can use."""
-
-
 class UnknownItemError(LabelStoreError, KeyError):
     """A pair, request or session id that the store does not hold."""
 
@@ -129,11 +189,7 @@ class AlreadyJudgedError(LabelStoreError, ValueError):
 
 
 class InvalidIdError(LabelStoreError, ValueError):
-    """An id is not a positive integer."""
-
-
-class InvalidAnnotatorError(LabelStoreError, ValueError):
-    """An annotator name is empty, too long, or holds control characters."""
+    """An id is not a positive integer that SQLite can hold (at most 2**63 - 1)."""
 
 
 @dataclass(frozen=True)
@@ -215,12 +271,18 @@ class Item:
 
 @dataclass(frozen=True)
 class Session:
-    """A browser session: id (the cookie), annotator name (None until set), CSRF token, token fingerprint."""
+    """A browser session: id (the cookie), annotator name (None until set), CSRF token, token fingerprint.
+
+    ``saved`` is False for a session the page has opened but nobody has started labelling
+    in yet: it lives only in its signed cookie (see :mod:`rcsim_env.labelling.session_cookies`)
+    and gets a row in the ``sessions`` table when the person types a name.
+    """
 
     id: str
     annotator: str | None
     csrf_token: str
     auth: str | None
+    saved: bool = True
 
 
 def pair_key(sentence_a: str, sentence_b: str) -> str:
@@ -231,25 +293,6 @@ def pair_key(sentence_a: str, sentence_b: str) -> str:
         digest.update(len(encoded).to_bytes(8, "big"))
         digest.update(encoded)
     return digest.hexdigest()
-
-
-def validate_annotator(name: object) -> str:
-    """Return ``name`` stripped if it is a usable annotator name: 1-64 visible characters, no controls.
-
-    Raises :class:`InvalidAnnotatorError` saying what is wrong otherwise.
-    """
-    if not isinstance(name, str):
-        raise InvalidAnnotatorError(f"annotator must be a text name, got {type(name).__name__}: {name!r:.40}")
-    stripped = name.strip()
-    if not stripped:
-        raise InvalidAnnotatorError("annotator name is empty; type a name (e.g. your initials)")
-    if len(stripped) > MAX_ANNOTATOR_LENGTH:
-        raise InvalidAnnotatorError(
-            f"annotator name is {len(stripped)} characters long; at most {MAX_ANNOTATOR_LENGTH} are allowed"
-        )
-    if any(unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") for char in stripped):
-        raise InvalidAnnotatorError(f"annotator name {stripped!r} holds control characters")
-    return stripped
 
 
 def _pair_record(row: sqlite3.Row) -> PairRecord:
@@ -298,19 +341,38 @@ class LabelStore:
 
     Args:
         path: the database file; created with its parent folders when missing.
-        busy_timeout: seconds a writer waits for the database lock before failing.
+        busy_timeout: seconds a writer waits for the database lock (held by another
+            writer) before giving up with :class:`LabelStoreUnavailableError`.
+        max_sessions: the most browser sessions kept; opening one more deletes the
+            longest unused (see :meth:`create_session`).
+        session_max_age: seconds after its last use that a browser session is deleted.
 
     Raises:
-        LabelStoreFormatError: the file is not SQLite, or not a label store, or was
-            written by a newer rcsim.
+        LabelStoreDamagedError: the file is not SQLite, or a damaged (garbage, truncated) one.
+        LabelStoreFormatError: the file is SQLite but not a label store, or was written by
+            a newer rcsim.
+        LabelStoreUnavailableError: a new store cannot be created there (read-only folder,
+            full disk), or the file is locked by another program.
     """
 
-    def __init__(self, path: str | os.PathLike[str], busy_timeout: float = 30.0):
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT_SECONDS,
+        max_sessions: int = MAX_SESSIONS,
+        session_max_age: float = SESSION_MAX_AGE_SECONDS,
+    ):
         self.path = Path(path)
         if self.path.is_dir():
             raise LabelStoreFormatError(f"{self.path} is a folder; give a database file path (labels.sqlite)")
+        if not max_sessions >= 1 or not session_max_age > 0:
+            raise ValueError(
+                f"max_sessions must be >= 1 and session_max_age > 0, got {max_sessions}, {session_max_age}"
+            )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.busy_timeout = float(busy_timeout)
+        self.max_sessions = int(max_sessions)
+        self.session_max_age = float(session_max_age)
         self._local = threading.local()
         self._changed = threading.Condition()
         self._version = 0
@@ -332,9 +394,13 @@ class LabelStore:
             connection.execute("PRAGMA foreign_keys = ON")
             connection.execute("PRAGMA synchronous = FULL")
             connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-        except sqlite3.DatabaseError as exc:
-            raise LabelStoreFormatError(f"{self.path} cannot be opened as a SQLite database: {exc}") from exc
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
         return connection
+
+    def _error(self, exc: sqlite3.Error) -> LabelStoreError:
+        """The label store's error (naming this file) for SQLite's ``exc``."""
+        return store_error(self.path, exc, self.busy_timeout)
 
     def close_thread_connection(self) -> None:
         """Close the calling thread's connection, if it has one (the next use opens a new one)."""
@@ -355,40 +421,73 @@ class LabelStore:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """A ``BEGIN IMMEDIATE`` transaction, committed (durably) on success, rolled back on error."""
-        connection = self.connection()
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield connection
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
+        """A ``BEGIN IMMEDIATE`` transaction, committed (durably) on success, rolled back on error.
 
-    def _initialise(self) -> None:
+        SQLite's failures to write (a lock held too long, a read-only file, a full disk)
+        come out as :class:`LabelStoreUnavailableError` naming the file; nothing of the
+        transaction is stored then.
+        """
         try:
             connection = self.connection()
-            mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            with self._write() as conn:
-                tables = {
-                    row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-                }
-                if not tables:
-                    for statement in _SCHEMA.split(";"):
-                        if statement.strip():
-                            conn.execute(statement)
-                    conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-                elif "schema_version" not in tables:
-                    raise LabelStoreFormatError(
-                        f"{self.path} is a SQLite database but not an rcsim label store "
-                        f"(it has tables {sorted(tables)[:5]} and no schema_version)"
-                    )
-                row = conn.execute("SELECT version FROM schema_version").fetchone()
-        except sqlite3.DatabaseError as exc:
+            connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+        try:
+            yield connection
+        except BaseException as failure:
+            self._roll_back(connection)
+            if isinstance(failure, sqlite3.Error):
+                raise self._error(failure) from failure
+            raise
+        try:
+            connection.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._roll_back(connection)
+            raise self._error(exc) from exc
+
+    def _roll_back(self, connection: sqlite3.Connection) -> None:
+        """End a failed transaction; a connection that cannot roll back is closed, not reused."""
+        try:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+        except sqlite3.Error:
             self.close_thread_connection()
-            raise LabelStoreFormatError(f"{self.path} is not a usable SQLite database: {exc}") from exc
-        if str(mode).lower() != "wal":
-            raise LabelStoreError(f"{self.path}: SQLite refused WAL mode (journal_mode is {mode!r})")
+
+    def _initialise(self) -> None:
+        """Open the file, create the tables of a new store, and check an existing one (version, integrity)."""
+        self._check_header()
+        try:
+            connection = self.connection()
+            tables = self._table_names(connection)
+            if str(connection.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise LabelStoreError(f"{self.path}: SQLite refused WAL mode (journal_mode is {mode!r})")
+            if not tables:
+                with self._write() as conn:
+                    if not self._table_names(conn):  # another process may have created it meanwhile
+                        for statement in _SCHEMA.split(";"):
+                            if statement.strip():
+                                conn.execute(statement)
+                        conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+                tables = self._table_names(connection)
+            if "schema_version" not in tables:
+                raise LabelStoreFormatError(
+                    f"{self.path} is a SQLite database but not an rcsim label store "
+                    f"(it has tables {sorted(tables)[:5]} and no schema_version)"
+                )
+            row = connection.execute("SELECT version FROM schema_version").fetchone()
+            problem = connection.execute("PRAGMA quick_check(1)").fetchone()[0]
+        except sqlite3.Error as exc:
+            self.close_thread_connection()
+            raise self._error(exc) from exc
+        except LabelStoreError:
+            self.close_thread_connection()
+            raise
+        if problem != "ok":
+            self.close_thread_connection()
+            detail = f"SQLite's integrity check says {problem}"
+            raise LabelStoreDamagedError(damaged_message(self.path, detail))
         version = None if row is None else int(row[0])
         if version is None or version > SCHEMA_VERSION:
             raise LabelStoreFormatError(
@@ -396,6 +495,48 @@ class LabelStore:
                 f"{SCHEMA_VERSION} (upgrade rcsim to open it)"
             )
         self._version = version
+
+    def _check_header(self) -> None:
+        """Refuse a non-empty file that does not start like a SQLite database.
+
+        SQLite itself would take a file shorter than its header for an empty database and
+        write a new store over it; what the file held is kept instead.
+        """
+        try:
+            with open(self.path, "rb") as handle:
+                head = handle.read(len(SQLITE_MAGIC))
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise LabelStoreUnavailableError(f"the label store {self.path} cannot be read: {exc}") from exc
+        if head and head != SQLITE_MAGIC:
+            raise LabelStoreDamagedError(damaged_message(self.path, "it does not start with SQLite's header"))
+
+    @staticmethod
+    def _table_names(connection: sqlite3.Connection) -> set[str]:
+        return {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+    def check_writable(self) -> None:
+        """Make sure this process can write the store now; else raise LabelStoreUnavailableError naming it.
+
+        It checks the file and its folder (SQLite writes ``NAME-wal`` and ``NAME-shm``
+        next to the file) and then commits a real, empty-effect transaction, which meets a
+        lock held by another program (after :attr:`busy_timeout`), a read-only file system
+        or a full disk the way an answer would.
+        """
+        if self.path.exists() and not os.access(self.path, os.W_OK):
+            raise LabelStoreUnavailableError(
+                f"the label store {self.path} is read-only: make it writable (chmod u+w) "
+                "or pass another --db file"
+            )
+        if not os.access(self.path.parent, os.W_OK | os.X_OK):
+            raise LabelStoreUnavailableError(
+                f"the folder of the label store {self.path} is read-only, and SQLite needs to create "
+                f"{self.path.name}-wal and {self.path.name}-shm there: make the folder writable or pass "
+                "another --db file"
+            )
+        with self._write() as conn:
+            conn.execute("UPDATE schema_version SET version = version")
 
     @property
     def schema_version(self) -> int:
@@ -484,7 +625,11 @@ class LabelStore:
 
     def pair(self, pair_id: int) -> PairRecord:
         """The stored pair ``pair_id``; raises :class:`UnknownItemError` when there is none."""
-        row = self.connection().execute("SELECT * FROM pairs WHERE id = ?", (int(pair_id),)).fetchone()
+        row = (
+            self.connection()
+            .execute("SELECT * FROM pairs WHERE id = ?", (checked_id(pair_id, "pair_id"),))
+            .fetchone()
+        )
         if row is None:
             raise UnknownItemError(f"there is no pair with id {pair_id} in {self.path.name}")
         return _pair_record(row)
@@ -533,18 +678,24 @@ class LabelStore:
             request_id: the live request answered (None for labelling-set pairs). The first
                 answer to a pending request resolves it; later ones are kept too (an extra
                 label, or a correction after undo) but the oracle never sees them.
-            session_id: the browser session, for the audit trail.
-            client_id: an idempotency key: the same key again returns the first row
-                (``duplicate=True``) instead of writing a second one.
+            session_id: the browser session that answered: only that session can undo the
+                answer (see :meth:`undo_last`); None for answers from outside the page.
+            client_id: an idempotency key: the same key again, from the same session,
+                returns the first row (``duplicate=True``) instead of writing a second one.
             origin: ``page``, ``terminal``, ``import`` or ``api``.
 
         Raises:
             InvalidLabelError: the score is not a finite number in [0, 5] (the message names it).
+            InvalidIdError: an id is not an integer in 1 .. 2**63 - 1.
+            InvalidTextError: the annotator, client_id or session_id is not storable text.
             UnknownItemError: no such pair or request, or the request is for another pair.
             AlreadyJudgedError: this annotator already answered this labelling-set pair on
                 the page (undo it first).
+            LabelStoreUnavailableError: the file cannot be written now (nothing was stored).
         """
         annotator = validate_annotator(annotator)
+        if session_id is not None:
+            validate_text(session_id, "session_id")
         if origin not in JUDGEMENT_ORIGINS:
             raise ValueError(f"origin must be one of {JUDGEMENT_ORIGINS}, got {origin!r}")
         if skipped:
@@ -554,21 +705,29 @@ class LabelStore:
         else:
             if score is None:
                 raise LabelStoreError("a judgement needs a score in [0, 5] (or skipped=True)")
-            value = validate_score(score, "score")
+            value = checked_score(score)
         if client_id is not None and (not isinstance(client_id, str) or not 0 < len(client_id) <= 128):
             raise LabelStoreError(f"client_id must be 1-128 characters of text, got {client_id!r:.40}")
-        pair_id = _as_id(pair_id, "pair_id")
-        request_id = None if request_id is None else _as_id(request_id, "request_id")
+        if client_id is not None:
+            validate_text(client_id, "client_id")
+        pair_id = checked_id(pair_id, "pair_id")
+        request_id = None if request_id is None else checked_id(request_id, "request_id")
         now = time.time()
         with self._write() as conn:
             if client_id is not None:
                 row = conn.execute("SELECT * FROM judgements WHERE client_id = ?", (client_id,)).fetchone()
                 if row is not None:
                     earlier = _judgement(row)
-                    if earlier.annotator != annotator or earlier.pair_id != pair_id:
+                    if (
+                        earlier.annotator != annotator
+                        or earlier.pair_id != pair_id
+                        or earlier.session_id != session_id
+                    ):
                         raise LabelStoreError(
                             f"client_id {client_id!r} was already used for another judgement "
-                            f"(pair {earlier.pair_id} by {earlier.annotator!r}); send a fresh one"
+                            f"(pair {earlier.pair_id} by {earlier.annotator!r}"
+                            f"{'' if earlier.session_id == session_id else ', in another session'}); "
+                            "send a fresh one"
                         )
                     state, used = self._request_outcome(conn, earlier)
                     return RecordResult(earlier, True, state, used)
@@ -584,14 +743,18 @@ class LabelStore:
                     )
             elif origin == "page":
                 clash = conn.execute(
-                    "SELECT id FROM judgements WHERE annotator = ? AND pair_id = ? AND retracted = 0 "
-                    "AND request_id IS NULL AND origin = 'page'",
+                    "SELECT id, session_id FROM judgements WHERE annotator = ? AND pair_id = ? "
+                    "AND retracted = 0 AND request_id IS NULL AND origin = 'page'",
                     (annotator, pair_id),
                 ).fetchone()
                 if clash is not None:
-                    raise AlreadyJudgedError(
-                        f"{annotator!r} already answered pair {pair_id} (judgement {clash['id']}); "
+                    how = (
                         "undo it first to change the answer"
+                        if clash["session_id"] == session_id
+                        else "in another browser session, which alone can undo it"
+                    )
+                    raise AlreadyJudgedError(
+                        f"{annotator!r} already answered pair {pair_id} (judgement {clash['id']}); {how}"
                     )
             cursor = conn.execute(
                 "INSERT INTO judgements (pair_id, annotator, score, skipped, judged_at, request_id, "
@@ -599,6 +762,8 @@ class LabelStore:
                 (pair_id, annotator, value, int(skipped), now, request_id, session_id, client_id, origin),
             )
             judgement_id = int(cursor.lastrowid)
+            if session_id is not None:
+                conn.execute("UPDATE sessions SET last_seen = ? WHERE id = ?", (now, session_id))
             state, used = None, False
             if request_id is not None:
                 resolved = conn.execute(
@@ -621,8 +786,13 @@ class LabelStore:
         ).fetchone()
         return row["state"], row["judgement_id"] == judgement.id
 
-    def undo_last(self, annotator: str) -> Judgement | None:
-        """Retract ``annotator``'s latest answer that is not retracted yet; returns it, or None if none.
+    def undo_last(self, annotator: str, session_id: str | None = None) -> Judgement | None:
+        """Retract the latest answer of ``annotator`` made in ``session_id`` that is not retracted yet.
+
+        Returns it, or None when there is none. Undo belongs to the session that answered:
+        a browser session retracts only its own answers, never those of another session,
+        even one that typed the same name. ``session_id=None`` retracts among the answers
+        stored without a session (the terminal oracle, scripts using the store directly).
 
         The row stays in the database with ``retracted = 1`` (and ``retracted_at``), so the
         history is never lost; agreement figures and exports leave retracted rows out. A
@@ -630,10 +800,13 @@ class LabelStore:
         the retracted answer resolved stays answered: the oracle already returned it.
         """
         annotator = validate_annotator(annotator)
+        if session_id is not None:
+            validate_text(session_id, "session_id")
         with self._write() as conn:
             row = conn.execute(
-                "SELECT * FROM judgements WHERE annotator = ? AND retracted = 0 ORDER BY id DESC LIMIT 1",
-                (annotator,),
+                "SELECT * FROM judgements WHERE annotator = ? AND session_id IS ? AND retracted = 0 "
+                "ORDER BY id DESC LIMIT 1",
+                (annotator, session_id),
             ).fetchone()
             if row is None:
                 return None
@@ -649,7 +822,7 @@ class LabelStore:
         """The judgement ``judgement_id``; raises :class:`UnknownItemError` when there is none."""
         row = (
             self.connection()
-            .execute("SELECT * FROM judgements WHERE id = ?", (_as_id(judgement_id, "judgement_id"),))
+            .execute("SELECT * FROM judgements WHERE id = ?", (checked_id(judgement_id, "judgement_id"),))
             .fetchone()
         )
         if row is None:
@@ -702,7 +875,7 @@ class LabelStore:
         retraction), e.g. an export of this very store.
         """
         annotator = validate_annotator(annotator)
-        value = None if skipped else validate_score(score, "score")
+        value = None if skipped else checked_score(score)
         with self._write() as conn:
             if conn.execute("SELECT 1 FROM judgements WHERE client_id = ?", (client_id,)).fetchone():
                 return False
@@ -805,7 +978,7 @@ class LabelStore:
     # ------------------------------------------------------------------ the live queue
     def create_request(self, pair_id: int) -> int:
         """Queue ``pair_id`` for a person to judge; returns the request id (state ``pending``)."""
-        pair_id = _as_id(pair_id, "pair_id")
+        pair_id = checked_id(pair_id, "pair_id")
         with self._write() as conn:
             if conn.execute("SELECT 1 FROM pairs WHERE id = ?", (pair_id,)).fetchone() is None:
                 raise UnknownItemError(f"there is no pair with id {pair_id}")
@@ -820,7 +993,7 @@ class LabelStore:
         """The request ``request_id``; raises :class:`UnknownItemError` when there is none."""
         row = (
             self.connection()
-            .execute("SELECT * FROM requests WHERE id = ?", (_as_id(request_id, "request_id"),))
+            .execute("SELECT * FROM requests WHERE id = ?", (checked_id(request_id, "request_id"),))
             .fetchone()
         )
         if row is None:
@@ -839,7 +1012,7 @@ class LabelStore:
             conn.execute(
                 "UPDATE requests SET state = ?, closed_at = ?, lease_annotator = NULL, lease_until = NULL "
                 "WHERE id = ? AND state = 'pending'",
-                (state, time.time(), _as_id(request_id, "request_id")),
+                (state, time.time(), checked_id(request_id, "request_id")),
             )
         self._notify()
         return self.request(request_id)
@@ -865,25 +1038,55 @@ class LabelStore:
         return int(row[0])
 
     # ------------------------------------------------------------------ sessions
-    def create_session(self, session_id: str, csrf_token: str, auth: str | None = None) -> Session:
-        """Store a new browser session with its CSRF token and access-token fingerprint (or None)."""
+    def create_session(
+        self, session_id: str, csrf_token: str, auth: str | None = None, annotator: str | None = None
+    ) -> Session:
+        """Store a browser session (CSRF token, access-token fingerprint or None, annotator or None).
+
+        The page calls it when someone starts labelling (types a name), not on every visit.
+        Sessions unused for :attr:`session_max_age` seconds are deleted first, and when
+        :attr:`max_sessions` are stored the longest unused ones make room, so the table
+        stays bounded however many sessions are opened.
+        """
+        validate_text(session_id, "session_id")
+        validate_text(csrf_token, "csrf_token")
+        if annotator is not None:
+            annotator = validate_annotator(annotator)
         now = time.time()
         with self._write() as conn:
-            conn.execute(
-                "INSERT INTO sessions (id, csrf_token, auth, created_at, last_seen) VALUES (?, ?, ?, ?, ?)",
-                (session_id, csrf_token, auth, now, now),
+            conn.execute("DELETE FROM sessions WHERE last_seen < ?", (now - self.session_max_age,))
+            excess = conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] - self.max_sessions + 1
+            if excess > 0:
+                conn.execute(
+                    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions ORDER BY last_seen, rowid "
+                    "LIMIT ?)",
+                    (excess,),
+                )
+            conn.execute(  # the same page may start twice at once: the second names it again
+                "INSERT INTO sessions (id, annotator, csrf_token, auth, created_at, last_seen) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET annotator = excluded.annotator, "
+                "last_seen = excluded.last_seen",
+                (session_id, annotator, csrf_token, auth, now, now),
             )
-        return Session(session_id, None, csrf_token, auth)
+        return Session(session_id, annotator, csrf_token, auth)
 
     def session(self, session_id: str) -> Session | None:
-        """The stored session ``session_id``, or None."""
+        """The stored session ``session_id``, or None (also for an expired one, or an id that is not text)."""
+        try:
+            validate_text(session_id, "session_id")
+        except InvalidTextError:
+            return None
         row = self.connection().execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
-        if row is None:
+        if row is None or row["last_seen"] < time.time() - self.session_max_age:
             return None
         return Session(row["id"], row["annotator"], row["csrf_token"], row["auth"])
 
+    def session_count(self) -> int:
+        """How many browser sessions are stored."""
+        return int(self.connection().execute("SELECT COUNT(*) FROM sessions").fetchone()[0])
+
     def set_session_annotator(self, session_id: str, annotator: str) -> Session:
-        """Name the person using a session (validated); returns the updated session."""
+        """Name the person using a stored session (validated); returns the updated session."""
         annotator = validate_annotator(annotator)
         with self._write() as conn:
             cursor = conn.execute(
@@ -896,11 +1099,46 @@ class LabelStore:
         assert session is not None
         return session
 
+    def page_secret(self) -> bytes:
+        """The key that signs the cookies of sessions not stored yet (made once, kept in the file).
 
-def _as_id(value: object, name: str) -> int:
-    """``value`` as a positive integer id; raises InvalidIdError naming ``name`` otherwise."""
-    if isinstance(value, str) and value.isascii() and value.isdigit():
+        Kept in the store so that a restarted server still accepts the cookies it gave out.
+        """
+        with self._write() as conn:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS page_secret (id INTEGER PRIMARY KEY CHECK (id = 1), key TEXT)"
+            )
+            conn.execute(
+                "INSERT OR IGNORE INTO page_secret (id, key) VALUES (1, ?)", (secrets.token_hex(32),)
+            )
+            key = conn.execute("SELECT key FROM page_secret WHERE id = 1").fetchone()[0]
+        return bytes.fromhex(key)
+
+
+def checked_id(value: object, name: str) -> int:
+    """``value`` as an id: an integer SQLite can hold, 1 to 2**63 - 1; else InvalidIdError naming ``name``.
+
+    A string of ASCII digits is read as its number. The message shows at most 40
+    characters of the value.
+    """
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 20:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidIdError(f"{name} must be a positive integer, got {value!r:.40}")
+    if value > MAX_SQLITE_INTEGER:
+        shown = str(value) if value.bit_length() <= 128 else f"an integer of {value.bit_length()} bits"
+        raise InvalidIdError(f"{name} must be a positive integer of at most 2**63 - 1, got {shown}")
     return value
+
+
+def checked_score(score: object) -> float:
+    """``score`` as a float in [0, 5] (see :func:`rcsim_env.validation.validate_score`).
+
+    An integer too large for a float is refused as out of range (InvalidLabelError), not
+    an OverflowError.
+    """
+    try:
+        return validate_score(score, "score")
+    except OverflowError:
+        bits = score.bit_length() if isinstance(score, int) else 0
+        raise InvalidLabelError(f"score is an integer of {bits} bits, outside [0, 5]") from None

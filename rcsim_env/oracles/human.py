@@ -121,7 +121,10 @@ class WebHumanOracle:
 
         The page's address is ``oracle.server.login_url``. Raises what
         :class:`~rcsim_env.labelling.server.LabellingServer` raises (a public host
-        without a token, a port in use), and
+        without a token or with a guessable one, a port in use, a store that cannot be
+        written: :class:`~rcsim_env.labelling.store.LabelStoreUnavailableError` naming the
+        file), :class:`~rcsim_env.labelling.store.LabelStoreDamagedError` for a file that
+        is not a usable store, and
         :class:`~rcsim_env.labelling.needs_flask.FlaskNotInstalledError` without Flask.
         """
         from rcsim_env.labelling.server import LabellingServer

@@ -7,7 +7,8 @@
   const live = document.querySelector('meta[name="live"]').content === "true";
   const $ = (id) => document.getElementById(id);
   const body = document.body;
-  const RETRIES = [500, 1000, 2000, 4000];
+  const RETRIES = [500, 1000, 2000, 4000]; // the server cannot be reached (restarting, network)
+  const BUSY_RETRIES = [1000, 2000]; // 503: the label store cannot be written right now
   const WAIT_POLL_MS = 1000;
   const LEASE_RENEW_MS = 30000;
 
@@ -61,11 +62,18 @@
         }
         return data;
       }
-      if (!retry || attempt >= RETRIES.length) {
-        throw new Error(response ? "server error " + response.status : "the server cannot be reached");
+      let reason = response ? "server error " + response.status : "the server cannot be reached";
+      if (response) {
+        try { reason = (await response.json()).error || reason; } catch (e) { /* not JSON */ }
       }
-      setStatus("not saved yet: the server cannot be reached, retrying…", "error");
-      await new Promise((resolve) => setTimeout(resolve, RETRIES[attempt]));
+      const waits = response && response.status === 503 ? BUSY_RETRIES : RETRIES;
+      if (!retry || attempt >= waits.length) {
+        const error = new Error(reason);
+        error.status = response ? response.status : 0;
+        throw error;
+      }
+      setStatus("not saved yet: " + reason + "; retrying…", "error");
+      await new Promise((resolve) => setTimeout(resolve, waits[attempt]));
     }
   }
 
@@ -141,7 +149,8 @@
       setBusy(false);
       show(data.item, data.waiting);
     } catch (error) {
-      setStatus("not saved: " + error.message, "error");
+      const again = skip ? "press s again" : "press " + score + " again";
+      setStatus("not saved: " + error.message + ". The pair is still here: " + again + " to retry.", "error");
       setBusy(false);
       show(shown, false);
     }

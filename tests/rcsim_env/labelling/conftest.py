@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -41,6 +44,11 @@ def task_store(store: LabelStore) -> LabelStore:
     """A store whose labelling set holds :data:`SAMPLE_PAIRS` (ids 1-6 in order)."""
     store.add_pairs(SAMPLE_PAIRS, task=True)
     return store
+
+
+def stored_sessions(store: LabelStore) -> int:
+    """How many rows the store's ``sessions`` table holds (read with SQL, as any version stores them)."""
+    return int(store.connection().execute("SELECT COUNT(*) FROM sessions").fetchone()[0])
 
 
 def write_pairs_file(path: Path, count: int) -> Path:
@@ -112,3 +120,66 @@ def serve_process():
         process.wait(timeout=30)
         if process.stdout:
             process.stdout.close()
+
+
+LOCK_HOLDER = """
+import sqlite3, sys
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.read()
+connection.execute("ROLLBACK")
+"""
+
+
+@contextlib.contextmanager
+def write_lock_held_by_another_process(database: Path):
+    """Another process holds ``database``'s write lock (``BEGIN IMMEDIATE``) inside the ``with`` block."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LOCK_HOLDER, str(database)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        yield holder
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+        holder.stdout.close()
+
+
+CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, PR_CAPBSET_DROP = 1, 2, 24
+
+
+def obey_file_permissions() -> None:
+    """``preexec_fn`` of a subprocess that must obey file permissions even when the tests run as root.
+
+    Root ignores read-only modes through CAP_DAC_OVERRIDE (and CAP_DAC_READ_SEARCH); dropping
+    both from the bounding set makes the program started next run without them, like any user.
+    """
+    if os.geteuid() != 0:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
+        if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+def shared_folder() -> Path:
+    """A fresh folder under /tmp that a permission-obeying subprocess can use (removed by the caller)."""
+    folder = Path(tempfile.mkdtemp(prefix="rcsim-label-"))
+    folder.chmod(0o755)
+    return folder
+
+
+def serve_command(db: Path, pairs: Path | None = None, port: int = 0) -> list[str]:
+    """The ``rcsim label serve`` command line (as ``python -m rcsim_env.labelling.cli``)."""
+    command = [sys.executable, "-m", "rcsim_env.labelling.cli", "serve", "--db", str(db), "--port", str(port)]
+    return command if pairs is None else [*command, "--pairs", str(pairs)]
+
+
+def process_environment() -> dict[str, str]:
+    """The environment of a subprocess that runs this worktree's rcsim."""
+    return {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}

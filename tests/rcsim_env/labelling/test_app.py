@@ -64,6 +64,9 @@ def test_the_page_has_six_guideline_buttons_and_only_local_assets(app, task_stor
     assert cookie.startswith(SESSION_COOKIE) and "HttpOnly" in cookie and "SameSite=Strict" in cookie
     csrf = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
     session_id = cookie.split(";")[0].split("=", 1)[1]
+    assert task_store.session(session_id) is None  # a visit stores nothing...
+    named = client.post("/api/session", json={"annotator": "ann"}, headers={"X-CSRF-Token": csrf})
+    assert named.status_code == 200  # ...until the person starts labelling, with the page's CSRF token
     assert task_store.session(session_id).csrf_token == csrf
     for asset, kind in [("/static/label.js", "javascript"), ("/static/label.css", "text/css")]:
         served = client.get(asset)

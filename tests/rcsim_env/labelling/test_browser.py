@@ -14,6 +14,8 @@ from rcsim_env.labelling.client import wait_until_ready
 from rcsim_env.labelling.server import LabellingServer
 from rcsim_env.labelling.store import LabelStore
 
+from .conftest import write_lock_held_by_another_process
+
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = Path(__file__).resolve().parents[3] / "docs" / "images" / "labelling-page.png"
 SCRIPT_SENTENCE = "<script>window.__xss = 1; alert('xss')</script> A man is <b>playing</b> a flute."
@@ -137,3 +139,50 @@ def test_keyboard_labelling_in_chromium(server):
     ]
     assert {j.annotator for j in rows} == {"Browser Ann"} and all(j.origin == "page" for j in rows)
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("key", ["4", "s"])
+def test_an_answer_the_store_cannot_take_stays_on_the_page_with_the_reason(tmp_path, key):
+    """Another process holds the lock: the page shows the 503's reason, keeps the pair; the retry saves."""
+    sync_playwright = _sync_playwright()
+    store = LabelStore(tmp_path / "labels.sqlite", busy_timeout=0.3)
+    store.add_pairs(PAIRS[:3], task=True)
+    with LabellingServer(store, port=0).start() as server, sync_playwright() as playwright:
+        wait_until_ready(server.url)
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            page = browser.new_page()
+            page.goto(server.url)
+            page.fill("#annotator", "Locked Out")
+            page.press("#annotator", "Enter")
+            page.wait_for_selector('body[data-actions="1"][data-state="ready"]', state="attached")
+
+            def press(key: str) -> None:
+                done = int(page.get_attribute("body", "data-actions"))
+                page.keyboard.press(key)
+                page.wait_for_selector(f'body[data-actions="{done + 1}"]', state="attached", timeout=30_000)
+
+            press("3")
+            assert page.get_attribute("body", "data-pair-id") == "2"
+            with write_lock_held_by_another_process(store.path):
+                press(key)  # retried for a few seconds by the page, then given up
+                status = page.text_content("#status")
+                assert "not saved" in status and "locked by another program" in status, status
+                assert str(store.path) in status and f"press {key} again to retry" in status, status
+                assert page.get_attribute("body", "data-pair-id") == "2"  # the pair is still there
+                assert page.get_attribute("body", "data-state") == "ready"
+                assert store.count_judgements() == 1
+            press(key)  # the lock is gone: the same key again saves it
+            status = page.text_content("#status")
+            assert ("skipped pair 2" if key == "s" else f"answered {key} for pair 2") in status, status
+            assert page.get_attribute("body", "data-pair-id") == "3"
+        finally:
+            browser.close()
+    rows = store.judgements(include_retracted=True)
+    assert [(j.pair_id, j.score, j.skipped) for j in rows] == [
+        (1, 3.0, False),
+        (2, None, True) if key == "s" else (2, float(key), False),
+    ]

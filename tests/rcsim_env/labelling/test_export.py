@@ -1,15 +1,20 @@
 """Export to JSONL/CSV (read back by the loaders and the replay oracle), import, and their commands."""
 
+import csv
 import json
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rcsim_env.data.loaders import load_pairs_file
 from rcsim_env.data.pairs import ScoredPair
 from rcsim_env.errors import DataFormatError
 from rcsim_env.labelling import cli
-from rcsim_env.labelling.export import export_judgements, export_rows, import_judgements
+from rcsim_env.labelling.export import export_judgements, export_rows, import_judgements, iso_time
 from rcsim_env.labelling.store import LabelStore
 from rcsim_env.oracles import ReplayOracle
 
@@ -71,14 +76,7 @@ def test_import_restores_the_judgements_and_is_idempotent(judged, tmp_path, suff
     counts = (summary.rows, summary.pairs_added, summary.judgements_added, summary.already_present)
     assert counts == (13, 7, 13, 0)  # six sample pairs and the tricky one
 
-    def key(store, include_retracted=True):
-        pairs = {p.id: (p.sentence_a, p.sentence_b, p.gold) for p in store.pairs()}
-        return sorted(
-            (pairs[j.pair_id], j.annotator, j.score, j.skipped, j.retracted, round(j.judged_at, 3))
-            for j in store.judgements(include_retracted=include_retracted)
-        )
-
-    assert key(fresh) == key(judged)
+    assert judgement_keys(fresh) == judgement_keys(judged)
     again = import_judgements(fresh, path)
     assert (again.judgements_added, again.already_present) == (0, 13)
     into_itself = import_judgements(judged, path)  # an export of the same store adds nothing
@@ -196,3 +194,108 @@ def test_every_command_has_help(command, capsys):
         cli.main([command, "--help"])
     assert exit_info.value.code == 0
     assert "--db" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- CSV round trip of hostile text
+FORMULA_STARTS = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
+AWKWARD = ["\r", "\n", "\r\n", '"', "'", "\t", ",", ";", " ", "é", "日本", "😀", "\u0301", "\x00", "\ufeff"]
+PIECES = st.one_of(st.sampled_from(AWKWARD + list(FORMULA_STARTS)), st.characters(exclude_categories=["Cs"]))
+TEXT = st.builds(
+    lambda prefix, pieces: prefix + "".join(pieces),
+    st.text(st.sampled_from("'" + FORMULA_STARTS), max_size=3),
+    st.lists(PIECES, max_size=25),
+)
+SENTENCES = TEXT.filter(lambda text: text.strip())
+NAMES = st.builds(
+    lambda prefix, body: prefix + body,
+    st.text(st.sampled_from("'=+-@"), max_size=2),
+    st.text(st.characters(categories=["L", "N", "P", "S"]), min_size=1, max_size=10),
+).filter(lambda name: name == name.strip())
+JUDGEMENTS = st.lists(
+    st.tuples(
+        st.integers(0, 3),  # which pair
+        NAMES,
+        st.none() | st.floats(0, 5),  # None: skipped
+        st.booleans(),  # retracted
+    ),
+    min_size=1,
+    max_size=6,
+    unique_by=lambda judgement: judgement[:2],  # import takes identical answers in one millisecond as one
+)
+PAIRS = st.lists(
+    st.tuples(SENTENCES, SENTENCES, st.none() | st.floats(0, 5), st.none() | TEXT.filter(bool)),
+    min_size=4,
+    max_size=4,
+    unique_by=lambda pair: (pair[0], pair[1]),
+)
+
+
+def judgement_keys(store):
+    """Every judgement as comparable values: sentences, gold, source id, annotator, answer, time."""
+    pairs = {p.id: (p.sentence_a, p.sentence_b, p.gold) for p in store.pairs()}
+    keys = [  # times as exported: ISO 8601 to the microsecond (rounding floats could split a tie)
+        (pairs[j.pair_id], j.annotator, j.score, j.skipped, j.retracted, iso_time(j.judged_at))
+        for j in store.judgements(include_retracted=True)
+    ]
+    return sorted(keys, key=repr)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pairs=PAIRS, judgements=JUDGEMENTS)
+def test_csv_export_then_import_gives_back_the_same_judgements(pairs, judgements):
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        store = LabelStore(folder / "labels.sqlite")
+        ids = store.add_pairs(
+            [ScoredPair(a, b, gold, source or "") for a, b, gold, source in pairs], task=True
+        )
+        for which, name, score, retracted in judgements:
+            store.record_judgement(ids[which], name, score=score, skipped=score is None)
+            if retracted:
+                store.undo_last(name)
+        exported = {}
+        for suffix in (".csv", ".jsonl"):
+            path = folder / f"labels{suffix}"
+            assert export_judgements(store, path, include_skipped=True, include_retracted=True) == len(
+                judgements
+            )
+            fresh = LabelStore(folder / f"fresh{suffix}.sqlite")
+            summary = import_judgements(fresh, path)
+            assert (summary.rows, summary.judgements_added) == (len(judgements), len(judgements))
+            exported[suffix] = judgement_keys(fresh)
+            sources = {(p.sentence_a, p.sentence_b): p.source_id for p in fresh.pairs()}
+            judged = {which for which, *_ in judgements}
+            for a, b, _gold, source in (pairs[which] for which in judged):
+                if source:
+                    assert sources[(a, b)] == source
+        assert exported[".csv"] == exported[".jsonl"] == judgement_keys(store)
+
+        # no text cell of the CSV starts a spreadsheet formula
+        with open(folder / "labels.csv", encoding="utf-8", newline="") as handle:
+            records = list(csv.reader(handle))
+        assert len(records) == len(judgements) + 1
+        header = records[0]
+        for record in records[1:]:
+            for column in ("sentence_a", "sentence_b", "annotator", "source_id"):
+                cell = record[header.index(column)]
+                assert not cell or cell[0] not in FORMULA_STARTS, (column, cell)
+
+
+@settings(max_examples=1000)
+@given(TEXT)
+def test_the_formula_escape_is_undone_exactly(text):
+    from rcsim_env.labelling.csv_cells import escape_cell, unescape_cell
+
+    escaped = escape_cell(text)
+    assert unescape_cell(escaped) == text
+    assert not escaped or escaped[0] not in FORMULA_STARTS
+    assert escaped == text or escaped == "'" + text
+
+
+@pytest.mark.parametrize("cell", ["'tis the season", "'", "''", "rock 'n' roll", "'quoted'", "a=b", "x-y"])
+def test_apostrophes_that_escape_nothing_are_read_as_written(tmp_path, store, cell):
+    path = tmp_path / "pairs.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([["sentence_a", "sentence_b"], [cell, "plain"]])
+    import_judgements(store, path)
+    assert [(p.sentence_a, p.sentence_b) for p in store.pairs()] == [(cell, "plain")]

@@ -1,6 +1,7 @@
 """The security rules on their own, over generated hosts, tokens, origins and bodies (real requests)."""
 
 import json
+import random
 import string
 
 import pytest
@@ -38,7 +39,12 @@ SHORT_OR_UNPRINTABLE_TOKENS = st.text(max_size=MIN_TOKEN_LENGTH - 1) | st.builds
     st.text(string.ascii_letters, min_size=MIN_TOKEN_LENGTH),
     st.sampled_from(["\n", "\t", "\x00", "\x7f"]),
 )
-GOOD_TOKENS = st.text(string.ascii_letters + string.digits + "-_.~", min_size=MIN_TOKEN_LENGTH, max_size=64)
+TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_.~"
+GOOD_TOKENS = st.builds(  # what secrets.token_urlsafe makes: uniformly random characters, 32 to 64 of them
+    lambda seed, size: "".join(random.Random(seed).choices(TOKEN_ALPHABET, k=size)),
+    st.integers(0, 2**64),
+    st.integers(32, 64),
+)
 
 
 def real_request(method="POST", host="127.0.0.1:8765", headers=None, **kwargs):
@@ -112,3 +118,71 @@ def test_health_check_and_static_files_skip_the_checks_and_still_get_the_headers
         assert response.status_code == 200, path
         assert all(response.headers[name] == value for name, value in SECURITY_HEADERS.items())
         assert "Set-Cookie" not in response.headers
+
+
+# ---------------------------------------------------------------- tokens that are easy to guess
+VISIBLE_ASCII = string.ascii_letters + string.digits + string.punctuation
+LONG = st.integers(MIN_TOKEN_LENGTH, 64)
+SPACES_ONLY = st.builds(lambda count: " " * count, LONG)
+WITH_WHITESPACE = st.builds(
+    lambda token, at, space: token[:at] + space + token[at:],
+    GOOD_TOKENS,
+    st.integers(0, 32),
+    st.sampled_from([" ", "\t", "\n", "\u00a0", "\u2003", "\u3000"]),
+)
+ONE_CHARACTER = st.builds(lambda char, count: char * count, st.sampled_from(VISIBLE_ASCII), LONG)
+REPEATED_BLOCK = st.builds(
+    lambda block, count: block * count,
+    st.text(st.sampled_from(VISIBLE_ASCII), min_size=2, max_size=6),
+    st.integers(8, 20),
+)
+RUNS = st.builds(  # abcdefgh..., 0123..., ZYXW..., ~}|{...
+    lambda start, step, count: "".join(chr(start + step * index) for index in range(count)),
+    st.integers(33 + 40, 126 - 40),
+    st.sampled_from([1, -1]),
+    st.integers(MIN_TOKEN_LENGTH, 40),
+)
+FEW_CHARACTERS = st.builds(
+    lambda alphabet, seed, count: "".join(random.Random(seed).choices(alphabet, k=count)),
+    st.text(st.sampled_from(VISIBLE_ASCII), min_size=1, max_size=7),
+    st.integers(0, 2**32),
+    LONG,
+)
+WEAK_TOKENS = st.one_of(SPACES_ONLY, WITH_WHITESPACE, ONE_CHARACTER, REPEATED_BLOCK, RUNS, FEW_CHARACTERS)
+
+
+@settings(max_examples=400)
+@given(WEAK_TOKENS, PUBLIC_HOSTS | LOOPBACK_HOSTS)
+def test_guessable_tokens_are_refused_saying_why(token, host):
+    with pytest.raises(LabellingConfigError) as refused:
+        check_bind(host, token)
+    message = str(refused.value)
+    reasons = ("holds whitespace", "too easy to guess", "printable characters")
+    assert any(reason in message for reason in reasons), message
+    assert "secrets.token_urlsafe" in message  # and how to make a good one
+
+
+@settings(max_examples=200)
+@given(GOOD_TOKENS, PUBLIC_HOSTS)
+def test_random_tokens_are_accepted(token, host):
+    check_bind(host, token)
+
+
+@pytest.mark.parametrize(
+    "token", [" " * 20, "a" * 32, "abcdefghijklmnopqrstuvwxyz", "0123456789012345", "abababababababababab"]
+)
+def test_serve_refuses_a_guessable_token_before_touching_any_file(token, tmp_path, monkeypatch, capsys):
+    from rcsim_env.labelling import cli
+
+    database = tmp_path / "labels.sqlite"
+    for argv, environment in [(["--token", token], None), ([], token)]:
+        if environment is None:
+            monkeypatch.delenv("RCSIM_LABEL_TOKEN", raising=False)
+        else:
+            monkeypatch.setenv("RCSIM_LABEL_TOKEN", environment)
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main(["serve", "--host", "0.0.0.0", "--db", str(database), *argv])
+        assert exit_info.value.code == 2
+        error = capsys.readouterr().err
+        assert "holds whitespace" in error or "too easy to guess" in error
+    assert not database.exists()

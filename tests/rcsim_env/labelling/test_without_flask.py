@@ -21,6 +21,7 @@ WITHOUT_FLASK = Path(__file__).resolve().with_name("without_flask.py")
 # The modules that serve the page; every other module of rcsim_env must import without Flask.
 PAGE_MODULES = {
     "rcsim_env.labelling.api",
+    "rcsim_env.labelling.bounded_server",
     "rcsim_env.labelling.flask_imports",
     "rcsim_env.labelling.pages",
     "rcsim_env.labelling.server",

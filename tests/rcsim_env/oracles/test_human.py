@@ -2,6 +2,10 @@
 
 import io
 import math
+import os
+import shutil
+import subprocess
+import sys
 import threading
 import time
 
@@ -10,9 +14,15 @@ import pytest
 from rcsim_env.data.pairs import ScoredPair
 from rcsim_env.envs.similarity import SentenceSimilarityEnv, score_to_action
 from rcsim_env.labelling.client import LabelClient, wait_until_ready
-from rcsim_env.labelling.store import LabelStore
+from rcsim_env.labelling.store import LabelStore, LabelStoreDamagedError, LabelStoreUnavailableError
 from rcsim_env.oracles import Oracle
 from rcsim_env.oracles.human import OracleInputClosedError, TerminalHumanOracle, WebHumanOracle
+from tests.rcsim_env.labelling.conftest import (
+    ROOT,
+    obey_file_permissions,
+    shared_folder,
+    write_lock_held_by_another_process,
+)
 
 PAIRS = [
     ScoredPair("A man is playing a guitar.", "A man plays the guitar.", 4.8, "h:1"),
@@ -217,3 +227,60 @@ def test_the_terminal_oracle_cancels_its_request_when_input_ends(tmp_path):
     assert store.pending_count() == 0 and store.request(1).state == "cancelled"
     with_undo, output = _terminal("u\n1\n")
     assert with_undo.judge("a", "b") == 1.0 and "nothing to undo yet" in output.getvalue()
+
+
+# ---------------------------------------------------------------- a store the page cannot use
+SERVE_AND_REPORT = """
+import sys
+from rcsim_env.oracles.human import WebHumanOracle
+try:
+    WebHumanOracle.serve(sys.argv[1], port=0).close()
+except Exception as exc:
+    print(type(exc).__name__, exc)
+else:
+    print("served")
+"""
+
+
+def _serve_obeying_permissions(path):
+    """``WebHumanOracle.serve(path)`` in a process obeying file permissions (even as root); what it said."""
+    finished = subprocess.run(
+        [sys.executable, "-c", SERVE_AND_REPORT, str(path)],
+        env={**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"},
+        preexec_fn=obey_file_permissions,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "Traceback" not in finished.stderr, finished.stderr
+    return finished.stdout.strip()
+
+
+@pytest.mark.parametrize("cause", ["read-only file", "read-only folder", "locked", "garbage", "truncated"])
+def test_the_web_oracle_will_not_serve_a_store_it_cannot_write(cause):
+    folder = shared_folder()
+    path = folder / "labels.sqlite"
+    store = LabelStore(path)
+    store.add_pairs(PAIRS)
+    store.close()
+    try:
+        if cause in ("read-only file", "read-only folder"):
+            (path if cause == "read-only file" else folder).chmod(0o555)
+            said = _serve_obeying_permissions(path)
+            assert said.startswith("LabelStoreUnavailableError") and str(path) in said, said
+            assert "read-only" in said or "cannot be written" in said
+        elif cause == "locked":
+            with write_lock_held_by_another_process(path):
+                with pytest.raises(LabelStoreUnavailableError, match="locked by another program") as refused:
+                    WebHumanOracle.serve(LabelStore(path, busy_timeout=0.3), port=0)
+            assert str(path) in str(refused.value)
+        else:
+            data = path.read_bytes()
+            path.write_bytes(bytes(range(256)) * 8 if cause == "garbage" else data[: len(data) // 3])
+            with pytest.raises(LabelStoreDamagedError, match="Restore it from a backup") as refused:
+                WebHumanOracle.serve(path, port=0)
+            assert str(path) in str(refused.value)
+    finally:
+        for item in [folder, *folder.iterdir()]:
+            item.chmod(0o755)
+        shutil.rmtree(folder)
