@@ -35,8 +35,15 @@ def short_repr(value: object, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+FORBIDDEN_IN_SENTENCES = {"\x00": "NUL character", "\ufeff": "byte-order mark"}
+"""Characters no sentence holds: their presence means binary data or a misread file (the data
+readers refuse them in files for the same reason, so every stored sentence can be written and
+read back)."""
+
+
 def validate_sentence(sentence: object, where: str = "sentence") -> str:
-    """Return ``sentence`` unchanged if it is a non-empty, non-blank ``str``.
+    """Return ``sentence`` unchanged if it is a non-empty, non-blank ``str`` without a NUL character
+    or a byte-order mark (:data:`FORBIDDEN_IN_SENTENCES`).
 
     Raises :class:`InvalidSentenceError` naming ``where`` otherwise. Length is not
     limited here: encoders truncate to their maximum token length.
@@ -48,6 +55,12 @@ def validate_sentence(sentence: object, where: str = "sentence") -> str:
     if not sentence.strip():
         kind = "empty" if sentence == "" else "whitespace-only"
         raise InvalidSentenceError(f"{where} is {kind}; a sentence needs at least one visible character")
+    for character, name in FORBIDDEN_IN_SENTENCES.items():
+        if character in sentence:
+            raise InvalidSentenceError(
+                f"{where} holds a {name} (U+{ord(character):04X}) at character {sentence.index(character)}: "
+                "binary data or a file read in the wrong encoding; a sentence is text"
+            )
     return sentence
 
 

@@ -148,3 +148,16 @@ def test_validate_flag_takes_only_bools(value) -> None:
     with pytest.raises(InvalidArgumentError, match="clip_actions must be True or False"):
         validate_flag(value, "clip_actions")
     assert validate_flag(np.bool_(True), "clip_actions") is True
+
+
+@pytest.mark.parametrize("character", ["\x00", "\ufeff"])
+@pytest.mark.parametrize("where", ["start", "middle", "end"])
+def test_a_sentence_holding_a_nul_or_a_byte_order_mark_is_refused(character, where):
+    from rcsim_env.errors import InvalidSentenceError
+    from rcsim_env.validation import validate_sentence
+
+    text = {"start": character + "a man", "middle": "a " + character + "man", "end": "a man" + character}[
+        where
+    ]
+    with pytest.raises(InvalidSentenceError, match=f"U\\+{ord(character):04X}"):
+        validate_sentence(text, "pairs[0].sentence_a")
