@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, get_args
 
+from rcsim_env.data.csv_cells import EXPORT_MARKER_COLUMNS, unescape_cell
 from rcsim_env.data.json_lines import json_object_lines
 from rcsim_env.data.pairs import ScoredPair
 from rcsim_env.data.rows import (
@@ -178,9 +179,16 @@ def _table_records(path: Path, suffix: str) -> Iterator[Record]:
     columns = resolve_columns(names, path, header_line)
     used = [name for name in (columns.sentence_a, columns.sentence_b, columns.score, columns.pair_id) if name]
     positions = {name: names.index(name) for name in used}
+    exported = suffix == ".csv" and all(name in names for name in EXPORT_MARKER_COLUMNS)
+    texts = {columns.sentence_a, columns.sentence_b, columns.pair_id} - {None}
     for number, fields in rows:
         check_field_count(path, number, fields, len(header))
-        yield number, {name: fields[index] for name, index in positions.items()}, columns
+        record = {name: fields[index] for name, index in positions.items()}
+        if exported:  # an rcsim label export: undo its spreadsheet-formula escape
+            record = {
+                name: unescape_cell(value) if name in texts else value for name, value in record.items()
+            }
+        yield number, record, columns
 
 
 def _jsonl_records(path: Path) -> Iterator[Record]:

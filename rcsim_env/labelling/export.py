@@ -14,7 +14,7 @@ CSV files follow RFC 4180: records end in CRLF and every cell holding a comma, a
 carriage return or a line feed is quoted, so any text (a lone ``\r`` included) reads back
 as it was written. Text cells that a spreadsheet would run as a formula (a leading ``=``,
 ``+``, ``-``, ``@``, ...) get a leading apostrophe, which :func:`import_judgements` removes
-again (the exact rule is in :mod:`rcsim_env.labelling.csv_cells`). Export then import gives
+again (the exact rule is in :mod:`rcsim_env.data.csv_cells`). Export then import gives
 back the same judgements, from CSV as from JSONL.
 """
 
@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from rcsim_env.data.csv_cells import escape_cell, unescape_cell
 from rcsim_env.data.json_lines import json_object_lines
 from rcsim_env.data.rows import check_field_count, checked_number, csv_rows, first_row
 from rcsim_env.errors import DataFormatError, InvalidLabelError
-from rcsim_env.labelling.csv_cells import escape_cell, unescape_cell
 from rcsim_env.labelling.store import InvalidAnnotatorError, LabelStore, validate_annotator
 from rcsim_env.validation import validate_score, validate_sentence
 
@@ -53,7 +53,7 @@ EXPORT_COLUMNS = (
 )
 FORMATS = (".jsonl", ".csv")
 TEXT_COLUMNS = ("sentence_a", "sentence_b", "annotator", "source_id")
-"""The CSV columns of free text, escaped against formulas (see :mod:`~rcsim_env.labelling.csv_cells`)."""
+"""The CSV columns of free text, escaped against formulas (see :mod:`~rcsim_env.data.csv_cells`)."""
 
 
 def _format_of(path: Path) -> str:

@@ -298,7 +298,7 @@ def test_csv_export_then_import_gives_back_the_same_judgements(pairs, judgements
 @settings(max_examples=1000)
 @given(TEXT)
 def test_the_formula_escape_is_undone_exactly(text):
-    from rcsim_env.labelling.csv_cells import escape_cell, unescape_cell
+    from rcsim_env.data.csv_cells import escape_cell, unescape_cell
 
     escaped = escape_cell(text)
     assert unescape_cell(escaped) == text
@@ -313,3 +313,13 @@ def test_apostrophes_that_escape_nothing_are_read_as_written(tmp_path, store, ce
         csv.writer(handle).writerows([["sentence_a", "sentence_b"], [cell, "plain"]])
     import_judgements(store, path)
     assert [(p.sentence_a, p.sentence_b) for p in store.pairs()] == [(cell, "plain")]
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "'=", "\uff1d"])
+def test_a_replay_oracle_over_a_csv_export_knows_sentences_that_look_like_formulas(tmp_path, start):
+    store = LabelStore(tmp_path / "labels.sqlite")
+    sentence = f"{start}SUM(A1:A3) is a formula"
+    pair = store.add_pairs([ScoredPair(sentence, "a plain sentence", None, "")], task=True)[0]
+    store.record_judgement(pair, "ann", score=4.0)
+    export_judgements(store, tmp_path / "labels.csv")
+    assert ReplayOracle.from_file(tmp_path / "labels.csv").judge(sentence, "a plain sentence") == 4.0

@@ -16,7 +16,8 @@ The rule, applied to the text columns (sentences, annotator, source id) of CSV e
 So ``unescape_cell(escape_cell(text)) == text`` for every text, and a spreadsheet shows
 the escaped cell as text (it hides the leading apostrophe). The one cost: a CSV file not
 written by this package whose cell is an apostrophe followed by a formula character
-(``'=x``) reads as ``=x``.
+(``'=x``) reads as ``=x``; that is why pairs files are unescaped only when their header has
+:data:`EXPORT_MARKER_COLUMNS`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ from __future__ import annotations
 import re
 
 FORMULA_STARTS = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
+EXPORT_MARKER_COLUMNS = ("annotator", "judged_at")
+"""Columns that mark a CSV file as written by ``rcsim label export``: only such files' text cells
+are unescaped when read as pairs (a replay oracle over an export then keys the sentences as they
+were judged)."""
 _NEEDS_ESCAPE = re.compile(f"'*[{re.escape(FORMULA_STARTS)}]")
 _ESCAPED = re.compile(f"''*[{re.escape(FORMULA_STARTS)}]")
 
