@@ -66,18 +66,17 @@ def read_corpus(path: str | os.PathLike[str]) -> tuple[list[str], int]:
 
     Raises:
         DataNotFoundError: ``path`` is not a file.
-        DataFormatError: a line is not valid UTF-8 or holds a NUL byte (the message names the
-            file and line), or the file holds fewer than two sentences.
+        DataFormatError: a line is not text (invalid UTF-8, a NUL byte: the message names the
+            file and line, see :func:`~rcsim_env.data.text_lines.text_lines`), or the file holds
+            fewer than two sentences.
     """
     path = Path(path)
     sentences: list[str] = []
     blank = 0
-    for number, line in text_lines(path):
+    for _, line in text_lines(path):
         if not line.strip():
             blank += 1
             continue
-        if "\x00" in line:
-            raise DataFormatError(path, number, "holds a NUL byte; is this a binary file?")
         sentences.append(line)
     if len(sentences) < 2:
         raise DataFormatError(

@@ -216,7 +216,7 @@ def test_corpus_reading_skips_blank_lines_and_names_bad_lines(tmp_path):
 
     binary = tmp_path / "binary.txt"
     binary.write_bytes(b"one\ntwo\x00three\n")
-    with pytest.raises(DataFormatError, match=r"binary\.txt:2: holds a NUL byte"):
+    with pytest.raises(DataFormatError, match=r"binary\.txt:2: holds a NUL character"):
         read_corpus(binary)
 
     empty = tmp_path / "empty.txt"
