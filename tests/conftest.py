@@ -163,10 +163,13 @@ def no_data_anywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(scope="session")
 def shared_data_dir() -> Path:
-    """The reference data folder (../shared/data beside the checkout); skips when it is absent."""
+    """The reference data folder, found like any data (``$RCSIM_DATA``, which ``make test`` sets);
+    skips when it is absent."""
     from rcsim_env.data.locate import candidate_data_dirs
 
     for folder in candidate_data_dirs():
         if (folder / "sts" / "STSBenchmark" / "sts-test.csv").is_file():
             return folder
-    pytest.skip("the reference data (../shared/data or $RCSIM_DATA) is not present on this machine")
+    pytest.skip(
+        "the reference data is not on this machine: set RCSIM_DATA (make test does) or run rcsim data download"
+    )
