@@ -170,6 +170,4 @@ def shared_data_dir() -> Path:
     for folder in candidate_data_dirs():
         if (folder / "sts" / "STSBenchmark" / "sts-test.csv").is_file():
             return folder
-    pytest.skip(
-        "the reference data is not on this machine: set RCSIM_DATA (make test does) or run rcsim data download"
-    )
+    pytest.skip("no reference data here: set RCSIM_DATA (make test does) or run rcsim data download")
