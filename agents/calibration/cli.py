@@ -10,7 +10,9 @@ from agents.runs.cli import run_command
 
 HELP = "fine-tune an encoder with RC-DDPG (or the paper's update) against an oracle; Ctrl-C saves"
 DESCRIPTION = (
-    "Calibrate a sentence encoder from oracle rewards. Writes the run folder --output: encoder/ "
+    "Calibrate a sentence encoder from oracle rewards, with RC-DDPG (an actor-critic whose critic is "
+    "the encoder) or with the update of the paper Reinforcement Calibration SimCSE (Wang, Ye, Zhao; "
+    "--agent paper-rlhf: 'the paper' in the options below). Writes the run folder --output: encoder/ "
     "(loads in transformers and sentence-transformers), report.json, queries.csv, metrics.csv, "
     "learning_curve.png. Ctrl-C stops after the current query and saves checkpoint.pt; "
     "--resume --output FOLDER continues it."

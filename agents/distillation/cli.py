@@ -8,6 +8,8 @@ from agents.distillation.run import DistillConfig, DistillRun
 from agents.runs.cli import run_command
 
 DESCRIPTION = (
+    "Sentence distillation after Chen, Shi, Zhou et al. 2020, 'A Text Similarity Semantic Computing "
+    "Model Based on Deep Reinforcement Learning' ('the paper' in the options below). "
     "Train the Siamese co-attention LSTM critic and the keep/drop policy on scored sentence pairs "
     "(MRPC by default), epoch by epoch on the paper's schedule, keeping the epoch best on a dev split "
     "of the training pairs. Writes the run folder --output: model/distiller.pt, report.json (test "

@@ -14,8 +14,9 @@ from agents.pretraining.trainer import PretrainRun
 from agents.runs.cli import run_command
 
 DESCRIPTION = (
-    "Pretrain a sentence encoder without labels on a one-sentence-per-line corpus, with the paper's "
-    "ForceBasedInfoNCE (--loss force) or unsupervised SimCSE (--loss simcse). Writes the run folder "
+    "Pretrain a sentence encoder without labels on a one-sentence-per-line corpus, with the "
+    "ForceBasedInfoNCE of the paper Reinforcement Calibration SimCSE (Wang, Ye, Zhao; 'the paper' in "
+    "the options below; --loss force) or unsupervised SimCSE (--loss simcse). Writes the run folder "
     "--output: encoder/ (it loads as rcsim calibrate --encoder OUTPUT), report.json, config.json, "
     "metrics.csv. Ctrl-C stops after the current step and saves checkpoint.pt; --resume --output DIR "
     "continues. Runs unchanged under torchrun or accelerate launch (DDP: gloo on CPU, NCCL on GPUs)."
