@@ -135,6 +135,7 @@ class _Person(threading.Thread):
         self.answered: list[str] = []
         self.stop = threading.Event()
         self.problems: list[str] = []
+        self.unconfirmed = 0  # answers sent when the page went away, so never confirmed to the person
 
     def run(self) -> None:
         try:
@@ -149,9 +150,13 @@ class _Person(threading.Thread):
                 if item is None:
                     time.sleep(0.02)
                     continue
-                client.answer(
-                    item["pair_id"], score=float(len(item["sentence_a"]) % 6), request_id=item["request_id"]
-                )
+                try:
+                    client.answer(
+                        item["pair_id"], score=float(len(item["sentence_a"]) % 6), request_id=item["request_id"]
+                    )
+                except OSError:  # killed while this answer was in flight: stored or not, it was never confirmed
+                    self.unconfirmed += 1
+                    return
                 self.answered.append(item["sentence_a"])
         except Exception as exc:  # noqa: BLE001  (reported by the test)
             self.problems.append(repr(exc))
@@ -203,6 +208,10 @@ def test_a_person_is_never_asked_again_after_the_run_is_killed(tiny_model_dir, t
     assert person.problems == [] and again.problems == []
     report = json.loads((run / "report.json").read_text())
     assert report["status"] == "done" and report["queries"] == 40
-    # every query was answered by a person exactly once, across both sittings
-    assert asked_first + len(again.answered) == 40, (asked_first, len(again.answered))
-    assert LabelStore(db).count_judgements() == 40
+    store = LabelStore(db)
+    assert store.count_judgements() == 40
+    # every stored answer of the first sitting is reused, none is asked for again; an answer in flight
+    # at the kill is either stored (and reused) or was never confirmed to the person (and is asked again)
+    stored_first = sum(j.annotator == "first sitting" for j in store.judgements(include_retracted=True))
+    assert asked_first <= stored_first <= asked_first + person.unconfirmed
+    assert stored_first + len(again.answered) == 40, (asked_first, stored_first, len(again.answered))
