@@ -373,7 +373,7 @@ def plot_results(rows: list[dict], path) -> object:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
-    return run_config_command(DistillationBenchmarkConfig, run, argv, __doc__.splitlines()[0])
+    return run_config_command(DistillationBenchmarkConfig, run, argv, __doc__)
 
 
 if __name__ == "__main__":

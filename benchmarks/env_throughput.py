@@ -110,7 +110,7 @@ def run(config: ThroughputConfig) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
-    return run_config_command(ThroughputConfig, run, argv, __doc__.splitlines()[0])
+    return run_config_command(ThroughputConfig, run, argv, __doc__)
 
 
 if __name__ == "__main__":

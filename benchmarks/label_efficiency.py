@@ -383,7 +383,7 @@ def print_table(rows: list[dict], means: list[dict], verdict: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
-    return run_config_command(LabelEfficiencyConfig, run, argv, __doc__.splitlines()[0])
+    return run_config_command(LabelEfficiencyConfig, run, argv, __doc__)
 
 
 if __name__ == "__main__":

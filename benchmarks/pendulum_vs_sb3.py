@@ -186,7 +186,7 @@ def run(config: PendulumBenchConfig) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
-    return run_config_command(PendulumBenchConfig, run, argv, __doc__.splitlines()[0])
+    return run_config_command(PendulumBenchConfig, run, argv, __doc__)
 
 
 if __name__ == "__main__":

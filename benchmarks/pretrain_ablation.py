@@ -354,7 +354,7 @@ def print_table(rows, step_cost, findings: dict[str, Any], calibrate_queries: in
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
-    return run_config_command(PretrainAblationConfig, run, argv, __doc__.splitlines()[0])
+    return run_config_command(PretrainAblationConfig, run, argv, __doc__)
 
 
 if __name__ == "__main__":

@@ -180,8 +180,11 @@ def run_config_command(
 ) -> int:
     """Parse ``argv`` into ``config_class`` (one option per field) and call ``run(config)``; returns 0.
 
-    The ``main`` of the benchmark scripts.
+    The ``main`` of the benchmark scripts; ``description`` may be a whole docstring: ``--help`` shows
+    its first paragraph.
     """
+    if description:
+        description = " ".join(description.split("\n\n")[0].split())
     parser = argparse.ArgumentParser(description=description)
     add_dataclass_arguments(parser, config_class, defaults)
     run(dataclass_from_args(config_class, parser.parse_args(argv), defaults))
