@@ -152,9 +152,13 @@ class _Person(threading.Thread):
                     continue
                 try:
                     client.answer(
-                        item["pair_id"], score=float(len(item["sentence_a"]) % 6), request_id=item["request_id"]
+                        item["pair_id"],
+                        score=float(len(item["sentence_a"]) % 6),
+                        request_id=item["request_id"],
                     )
-                except OSError:  # killed while this answer was in flight: stored or not, it was never confirmed
+                except (
+                    OSError
+                ):  # killed while this answer was in flight: stored or not, it was never confirmed
                     self.unconfirmed += 1
                     return
                 self.answered.append(item["sentence_a"])
