@@ -29,7 +29,7 @@ from rcsim_env.errors import (
     RCSimError,
     RewardError,
 )
-from rcsim_env.oracles.base import Oracle, checked_judgement
+from rcsim_env.oracles.base import Oracle, answer_is_predicted, checked_judgement, would_predict
 from rcsim_env.oracles.dataset import DatasetOracle
 from rcsim_env.oracles.noise import NOISE_PRESETS, AnnotatorNoise
 from rcsim_env.rewards import RewardFn, checked_reward, get_reward_fn
@@ -129,13 +129,21 @@ class SentenceSimilarityEnv(gym.Env):
     one, reuses the answer without asking the oracle again (with a person as the oracle, no
     second question) and spends no label. ``stream_state`` keeps such recorded answers.
 
+    ## Answers from a reward model
+    An oracle may answer some pairs from a model instead of a judge (a
+    :class:`~rcsim_env.oracles.mixed.MixedOracle` asks its judge only about the pairs queued
+    for it; a :class:`~rcsim_env.oracles.reward_model.RewardModelOracle` always predicts). Such
+    answers are marked ``info["predicted"]``, spend no label and do not count in
+    ``queries_used`` or ``episode_queries``; once the budget is spent, predicted answers go on
+    and only a pair that needs a label raises.
+
     ## Info
     ``step``: ``oracle_score`` (NaN when skipped), ``gold_score`` (NaN when the pool
-    has none), ``agent_score``, ``pair_id``, ``skipped``, ``episode_queries``,
-    ``budget_exhausted``. ``reset``: ``pair_id``, ``queries_used`` and ``budget_left``
-    (lifetime totals, also the attributes ``queries_used`` and ``budget_left``; they are
-    kept out of step infos so that a seeded reset reproduces a step exactly, as
-    Gymnasium's determinism check requires).
+    has none), ``agent_score``, ``pair_id``, ``skipped``, ``predicted``, ``episode_queries``,
+    ``budget_exhausted`` (True on the step that spent the last label). ``reset``: ``pair_id``,
+    ``queries_used`` and ``budget_left`` (lifetime totals, also the attributes ``queries_used``
+    and ``budget_left``; they are kept out of step infos so that a seeded reset reproduces a
+    step exactly, as Gymnasium's determinism check requires).
 
     ## Reset options
     ``{"pair_ids": [...]}`` serves exactly those pairs (by ``pair_id``) as the next
@@ -263,7 +271,8 @@ class SentenceSimilarityEnv(gym.Env):
         self._episode_queries = 0
         self._active = False
         self._last: dict[str, Any] | None = None
-        self._answers: dict[int, float | None] = {}  # pool index -> an answer whose reward failed
+        # pool index -> (answer, predicted) of an answer whose reward failed
+        self._answers: dict[int, tuple[float | None, bool]] = {}
 
     # ----------------------------------------------------------------- construction
     @staticmethod
@@ -361,13 +370,13 @@ class SentenceSimilarityEnv(gym.Env):
             first[pid] = position
         return [self._index_of[pid] for pid in pair_ids]
 
-    def _answer(self, index: int, pair: ScoredPair) -> float | None:
-        """The oracle's answer for pair ``index``: one recorded by an earlier step whose reward failed,
-        else a new query (counted in ``queries_used`` as soon as the oracle gives a label or a skip,
-        then recorded)."""
+    def _answer(self, index: int, pair: ScoredPair) -> tuple[float | None, bool]:
+        """The oracle's answer for pair ``index`` and whether a model predicted it: one recorded by an
+        earlier step whose reward failed, else a new query (a label, counted in ``queries_used`` as
+        soon as the oracle gives a label or a skip, unless the answer was predicted; then recorded)."""
         if index in self._answers:
             return self._answers[index]
-        if self.budget_left == 0:
+        if self.budget_left == 0 and not would_predict(self.oracle, pair.sentence_a, pair.sentence_b):
             raise LabelBudgetExhaustedError(
                 f"the label budget of {self.label_budget} oracle queries is spent; "
                 "create the environment with a larger label_budget to ask for more labels. "
@@ -379,10 +388,12 @@ class SentenceSimilarityEnv(gym.Env):
         answer = checked_judgement(
             self.oracle.judge(pair.sentence_a, pair.sentence_b, rng=self.np_random), self.oracle
         )
-        self.queries_used += 1
-        self._episode_queries += 1
-        self._answers[index] = answer
-        return answer
+        predicted = answer_is_predicted(self.oracle)
+        if not predicted:
+            self.queries_used += 1
+            self._episode_queries += 1
+        self._answers[index] = (answer, predicted)
+        return answer, predicted
 
     def step(self, action):
         """Judge the current pair; returns ``(observation, reward, terminated, truncated, info)``."""
@@ -392,7 +403,7 @@ class SentenceSimilarityEnv(gym.Env):
         agent_score = action_to_score(action, clip=self.clip_actions)
         index = self._current_index()
         pair = self.pairs[index]
-        label = self._answer(index, pair)
+        label, predicted = self._answer(index, pair)
         if label is None:
             reward = self.skip_reward
         else:
@@ -413,7 +424,7 @@ class SentenceSimilarityEnv(gym.Env):
             episode_over = self._step_in_episode >= self.episode_length
         else:
             episode_over = self._step_in_episode >= len(self._episode_pairs)
-        budget_exhausted = self.budget_left == 0
+        budget_exhausted = not predicted and self.budget_left == 0  # this step spent the last label
         truncated = episode_over or budget_exhausted
         self._active = not truncated
         if truncated:
@@ -425,6 +436,7 @@ class SentenceSimilarityEnv(gym.Env):
             "oracle_score": math.nan if label is None else label,
             "gold_score": math.nan if pair.score is None else float(pair.score),
             "skipped": label is None,
+            "predicted": predicted,
             "episode_queries": self._episode_queries,
             "budget_exhausted": budget_exhausted,
         }
@@ -467,7 +479,10 @@ class SentenceSimilarityEnv(gym.Env):
         self._episode_queries = int(state["episode_queries"])
         self._active = bool(state["active"])
         self.queries_used = int(state["queries_used"])
-        self._answers = dict(state.get("answers", {}))
+        self._answers = {  # answers saved before predictions existed were all labels
+            int(index): answer if isinstance(answer, tuple) else (answer, False)
+            for index, answer in state.get("answers", {}).items()
+        }
         self._last = None
 
     def render(self) -> str | np.ndarray | None:

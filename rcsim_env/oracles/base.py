@@ -25,6 +25,11 @@ class Oracle(Protocol):
     when the judge skipped the pair. ``rng`` is the caller's generator (the
     environment passes its ``np_random``) so that simulated judges are reproducible.
     ``nondeterministic`` is True for judges whose answers no seed can fix (people).
+
+    Optional: an oracle that sometimes answers from a model rather than a judge (a reward
+    model) sets ``last_answer_predicted`` after each ``judge`` call; such answers spend no
+    label. ``will_predict(sentence_a, sentence_b)`` says beforehand whether the next answer
+    about that pair would be predicted (see :func:`answer_is_predicted`).
     """
 
     nondeterministic: bool
@@ -44,3 +49,18 @@ def checked_judgement(value: object, oracle: object) -> float | None:
     if value is None:
         return None
     return validate_score(value, f"label from {type(oracle).__name__}")
+
+
+def answer_is_predicted(oracle: object) -> bool:
+    """Whether ``oracle``'s last answer came from a model (spends no label): its optional
+    ``last_answer_predicted`` attribute, False for oracles without one."""
+    return bool(getattr(oracle, "last_answer_predicted", False))
+
+
+def would_predict(oracle: object, sentence_a: str, sentence_b: str) -> bool:
+    """Whether ``oracle`` would answer about this pair from a model: its optional ``will_predict``
+    method, else its ``last_answer_predicted`` class-wide flag (always-predicting oracles)."""
+    ask = getattr(oracle, "will_predict", None)
+    if callable(ask):
+        return bool(ask(sentence_a, sentence_b))
+    return answer_is_predicted(oracle)

@@ -138,12 +138,13 @@ class EncoderEnsemble:
 class RewardModelOracle:
     """An oracle that answers with a reward model's predicted judgement; it costs no label.
 
-    Its answers are predictions, not judgements: the environment marks them ``predicted`` in
-    ``info`` and does not count them against the label budget (``costs_label`` is False).
+    Its answers are predictions, not judgements (``last_answer_predicted`` is always True): the
+    environment marks them ``predicted`` in ``info`` and does not count them against the label
+    budget.
     """
 
     nondeterministic = False
-    costs_label = False
+    last_answer_predicted = True
 
     def __init__(self, model: RewardModel):
         self.model = model

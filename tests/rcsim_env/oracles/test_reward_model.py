@@ -96,7 +96,7 @@ def test_a_damaged_reward_model_is_refused_naming_the_folder(two_members, tmp_pa
 def test_the_oracle_answers_the_mean_and_costs_no_label(two_members):
     ensemble = EncoderEnsemble(two_members)
     oracle = RewardModelOracle(ensemble)
-    assert oracle.costs_label is False and oracle.nondeterministic is False
+    assert oracle.last_answer_predicted is True and oracle.nondeterministic is False
     for a, b, expected in zip(A, B, ensemble.predict(A, B).mean, strict=True):
         assert oracle.judge(a, b) == pytest.approx(expected, abs=1e-6)
         assert 0.0 <= oracle.judge(a, b) <= 5.0
