@@ -10,7 +10,10 @@ the simulated annotator (``--noise``, gold rounded to six points by default). Ro
 - ``ensemble``: the reward model, the members' mean judgement ``5 * clip(cos, 0, 1)``;
 - ``silver student`` (with ``--silver``): a fresh encoder fine-tuned on the gold labels plus the
   ensemble's predicted labels for every other STS-B train pair (Augmented SBERT's recipe with the
-  ensemble as its teacher).
+  ensemble as its teacher);
+- with ``--controls``, what the student's gain is owed to: ``untouched teacher`` (the same student
+  taught by the untouched encoder's judgements) and ``supervised, long`` (supervised fine-tuning
+  on the gold labels alone for about as many steps as the student).
 
 Everything is scored on STS-B **dev**: this script chooses reward-model settings, so it never looks at
 test. Writes JSON (``--results``) and prints a table.
@@ -21,6 +24,7 @@ test. Writes JSON (``--results``) and prints a table.
 from __future__ import annotations
 
 import copy
+import math
 import platform
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -38,6 +42,7 @@ from rcsim_env.encoders.sentence_encoder import SentenceEncoder
 from rcsim_env.evaluation.sts import spearman_of
 from rcsim_env.jsonio import write_json
 from rcsim_env.oracles.noise import NOISE_PRESETS
+from rcsim_env.oracles.reward_model import EncoderEnsemble
 
 
 @dataclass
@@ -53,6 +58,13 @@ class RewardModelQualityConfig:
     )
     silver: bool = field(
         default=True, metadata={"help": "also train a student on gold plus the ensemble's silver labels"}
+    )
+    controls: bool = field(
+        default=False,
+        metadata={
+            "help": "also train the two controls of the silver student: the same student taught by "
+            "the untouched encoder, and supervised fine-tuning for as many steps as the student"
+        },
     )
     silver_pairs: int | None = field(
         default=None,
@@ -105,6 +117,17 @@ def _row(method: str, labels: int, seed: int, spearman: float, seconds: float, *
     }
 
 
+def _silver_student(base, gold, rest, teacher, training):
+    """A copy of ``base`` fine-tuned on ``gold`` plus ``rest`` labelled by ``teacher``'s mean
+    judgement; returns it and its training report (seconds include the labelling)."""
+    started = time.perf_counter()
+    silver = teacher.predict([p.sentence_a for p in rest], [p.sentence_b for p in rest]).mean
+    labelling_seconds = time.perf_counter() - started
+    student = copy.deepcopy(base)
+    stats = finetune_supervised(student, gold + _with_labels(rest, silver.tolist()), training)
+    return student, {**stats, "seconds": labelling_seconds + stats["seconds"]}
+
+
 def run_budget(config, base, dev, shuffled, labels, budget: int, seed: int) -> list[dict]:
     """Every row for the first ``budget`` labels of one draw."""
     gold = _with_labels(shuffled[:budget], labels[:budget])
@@ -113,26 +136,50 @@ def run_budget(config, base, dev, shuffled, labels, budget: int, seed: int) -> l
     rows = []
     for k, (member, member_report) in enumerate(zip(ensemble.members, report["member_reports"], strict=True)):
         rows.append(_row(f"member {k}", budget, seed, spearman_of(member, dev), member_report["seconds"]))
-    started = time.perf_counter()
     prediction = ensemble.predict([p.sentence_a for p in dev], [p.sentence_b for p in dev])
     ensemble_dev = 100.0 * float(spearmanr(prediction.mean, [p.score for p in dev]).statistic)
     rows.append(_row("ensemble", budget, seed, ensemble_dev, report["seconds"], members=len(ensemble)))
-    if config.silver:
-        rest = (
-            shuffled[budget:][: config.silver_pairs] if config.silver_pairs is not None else shuffled[budget:]
-        )
-        silver = ensemble.predict([p.sentence_a for p in rest], [p.sentence_b for p in rest]).mean
-        labelling_seconds = time.perf_counter() - started
-        student = copy.deepcopy(base)
-        stats = finetune_supervised(student, gold + _with_labels(rest, silver.tolist()), training)
+    if not config.silver:
+        return rows
+    rest = shuffled[budget:][: config.silver_pairs] if config.silver_pairs is not None else shuffled[budget:]
+    student, stats = _silver_student(base, gold, rest, ensemble, training)
+    rows.append(
+        _row(
+            "silver student",
+            budget,
+            seed,
+            spearman_of(student, dev),
+            report["seconds"] + stats["seconds"],
+            silver_pairs=len(rest),
+            steps=stats["steps"],
+        )  # fmt: skip
+    )
+    if config.controls:
+        untouched_teacher, control = _silver_student(base, gold, rest, EncoderEnsemble([base]), training)
         rows.append(
             _row(
-                "silver student",
+                "untouched teacher",
                 budget,
                 seed,
-                spearman_of(student, dev),
-                report["seconds"] + labelling_seconds + stats["seconds"],
+                spearman_of(untouched_teacher, dev),
+                control["seconds"],
                 silver_pairs=len(rest),
+                steps=control["steps"],
+            )  # fmt: skip
+        )
+        per_epoch = math.ceil(len(gold) / int(training.batch_size))
+        epochs = max(int(training.epochs), round(stats["steps"] / per_epoch))
+        longer = copy.deepcopy(base)
+        long_stats = finetune_supervised(longer, gold, replace(training, epochs=epochs))
+        rows.append(
+            _row(
+                "supervised, long",
+                budget,
+                seed,
+                spearman_of(longer, dev),
+                long_stats["seconds"],
+                steps=long_stats["steps"],
+                epochs=epochs,
             )  # fmt: skip
         )
     return rows

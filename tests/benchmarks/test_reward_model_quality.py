@@ -12,6 +12,7 @@ def test_every_row_is_scored_on_dev_and_written(
     out = tmp_path / "rm.json"
     argv = ["--encoder", str(tiny_model_dir), "--data-dir", str(shared_data_dir), "--budgets", "8,16"]
     argv += [
+        "--controls",
         "--members",
         "2",
         "--silver-pairs",
@@ -26,12 +27,22 @@ def test_every_row_is_scored_on_dev_and_written(
     assert bench.main(argv) == 0
     result = json.loads(out.read_text())
     methods = [(row["method"], row["labels"]) for row in result["rows"]]
-    per_budget = ["member 0", "member 1", "ensemble", "silver student"]
+    per_budget = [
+        "member 0",
+        "member 1",
+        "ensemble",
+        "silver student",
+        "untouched teacher",
+        "supervised, long",
+    ]
     assert methods == [("untouched", 0)] + [(m, n) for n in (8, 16) for m in per_budget]
     for row in result["rows"]:
         assert -100 <= row["dev_spearman"] <= 100
     student = [row for row in result["rows"] if row["method"] == "silver student"]
     assert [row["silver_pairs"] for row in student] == [8, 8]
+    assert [row["steps"] for row in student] == [2 * 2, 2 * 3]  # 2 epochs of 8 + 8 and 16 + 8 pairs
+    controls = [row for row in result["rows"] if row["method"] in ("untouched teacher", "supervised, long")]
+    assert [row["steps"] for row in controls] == [4, 4, 6, 6]  # as many steps as the student
     assert "dev Spearman" in capsys.readouterr().out
 
 
